@@ -1,0 +1,73 @@
+"""The one permission map: who may do what. API endpoints, HTML views and the sidebar all ask
+`has_permission`; record-level scope (a salesperson sees the customers assigned to them) is
+applied by `customer_scope`, so a record outside it is simply not found (404).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from simplepro.accounts.models import Role
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from simplepro.customers.models import Customer
+
+CUSTOMER_ALL = frozenset(
+    {
+        "customers.view",
+        "customers.create",
+        "customers.change",
+        "customers.archive",
+        "customers.import",
+        "customers.export",
+    }
+)
+ADMINISTRATION = frozenset({"users.view", "users.manage", "company.change", "audit.view"})
+EVERYONE = frozenset({"company.view"})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.SUPER_ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION,
+    # Unlike the original, an admin runs the business too: customers included.
+    Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION,
+    Role.MANAGER: EVERYONE | CUSTOMER_ALL | {"users.view", "audit.view"},
+    Role.DISPATCHER: EVERYONE | {"customers.view", "users.view"},
+    Role.SALES: EVERYONE
+    | {"customers.view", "customers.create", "customers.change", "customers.export"},
+    Role.CUSTOMER_SERVICE: EVERYONE | {"customers.view", "customers.change", "users.view"},
+    Role.CREW_LEAD: EVERYONE,
+    Role.CREW_MEMBER: EVERYONE,
+}
+
+# Roles whose customer access is limited to the customers assigned to them.
+OWN_CUSTOMERS_ONLY = frozenset({Role.SALES})
+
+# Only a super administrator may create, change or deactivate another super administrator.
+PRIVILEGED_ROLES = frozenset({Role.SUPER_ADMIN})
+
+
+def has_permission(user: Any, permission: str) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def sees_own_customers_only(user: Any) -> bool:
+    return bool(user.role in OWN_CUSTOMERS_ONLY)
+
+
+def customer_scope(user: Any, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Restrict a customer queryset to what `user` may see (no access: nothing)."""
+    if not has_permission(user, "customers.view"):
+        return queryset.none()
+    if sees_own_customers_only(user):
+        return queryset.filter(assigned_salesperson=user)
+    return queryset
+
+
+def may_manage_role(actor: Any, role: str) -> bool:
+    """Whether `actor` may give a user `role` or act on a user holding it."""
+    if not has_permission(actor, "users.manage"):
+        return False
+    return role not in PRIVILEGED_ROLES or actor.role in PRIVILEGED_ROLES

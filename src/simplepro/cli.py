@@ -1,0 +1,109 @@
+"""The `simplepro` command.
+
+  simplepro serve [--host H] [--port P] [--workers N]   ASGI server (uvicorn + uvloop)
+  simplepro migrate                                      apply migrations, create cache table
+  simplepro check-deploy                                 production readiness, non-zero on error
+  simplepro seed-demo                                    demo company (refused in production)
+  simplepro createuser --username U --email E --role R --password-stdin
+  simplepro <any Django management command>
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+COMMAND_ALIASES = {"check-deploy": "check_deploy", "seed-demo": "seed_demo"}
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "simplepro.settings")
+    import django
+
+    django.setup()
+
+
+def _prepare_metrics_dir() -> None:
+    """Every worker writes its samples here; emptied at start so dead workers' counters from a
+    previous run are not summed in. Must happen before prometheus_client is imported."""
+    from simplepro.core.env import env_str
+
+    if env_str("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    data_dir = Path(env_str("SIMPLEPRO_DATA_DIR", "data")).resolve()
+    metrics_dir = data_dir / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+
+
+def serve(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="simplepro serve", description="Serve SimplePro over HTTP.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    _prepare_metrics_dir()
+    _django_setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    if settings.PRODUCTION:
+        try:
+            call_command("check", deploy=True, fail_level="ERROR")
+        except CommandError as exc:
+            print(f"Refusing to start: {exc}", file=sys.stderr)
+            return 1
+    import uvicorn
+
+    print(f"SimplePro serving on http://{args.host}:{args.port}/ ({args.workers} worker(s))", flush=True)
+    uvicorn.run(
+        "simplepro.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        lifespan="off",
+        proxy_headers=False,  # X-Forwarded-For is trusted per SIMPLEPRO_TRUSTED_PROXIES instead
+        server_header=False,
+        access_log=False,  # our middleware logs one JSON line per request
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+def migrate(argv: list[str]) -> int:
+    _django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", *argv)
+    call_command("createcachetable")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        return serve(rest)
+    if command == "migrate":
+        return migrate(rest)
+    _django_setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["simplepro", COMMAND_ALIASES.get(command, command), *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""The NinjaAPI instance, its error contract (problem+json for every error) and the helpers
+every router uses: `require` (the permission map) and `paginate`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import structlog
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from simplepro import __version__
+from simplepro.accounts.auth import AccessTokenAuth
+from simplepro.accounts.models import User
+from simplepro.accounts.permissions import has_permission
+from simplepro.core.problems import FieldError, Forbidden, ProblemError, problem_response, render_problem
+
+log = structlog.get_logger("simplepro.api")
+
+
+class MalformedJSON(Exception):
+    pass
+
+
+class StrictJSONParser(Parser):
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            return json.loads(request.body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise MalformedJSON(str(exc)) from None
+
+
+api = NinjaAPI(
+    title="SimplePro API",
+    version=__version__,
+    description="Moving-company management. Errors are RFC 9457 problem details.",
+    auth=AccessTokenAuth(),
+    parser=StrictJSONParser(),
+    docs_url=None,
+    urls_namespace="api",
+)
+
+
+def _field_path(loc: Any) -> str:
+    """('body', 'payload', 'phones', 0) → 'phones[0]'; query and path keep the name."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    elif parts and parts[0] in {"query", "path", "header", "cookie", "form", "file"}:
+        parts = parts[1:]
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "body"
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors: list[FieldError] = []
+    for error in exc.errors:
+        if error.get("type") == "missing" and tuple(error.get("loc", ()))[:1] == ("body",) and len(
+            error.get("loc", ())
+        ) <= 2:
+            errors.append({"field": "body", "code": "missing", "message": "A JSON body is required."})
+            continue
+        errors.append(
+            {
+                "field": _field_path(error.get("loc", ())),
+                "code": str(error.get("type", "invalid")),
+                "message": str(error.get("msg", "Invalid value.")),
+            }
+        )
+    return problem_response(422, "The request has invalid fields.", errors=errors)
+
+
+@api.exception_handler(MalformedJSON)
+def _malformed(request: HttpRequest, exc: MalformedJSON) -> HttpResponse:
+    return problem_response(400, f"The body is not valid JSON: {exc}")
+
+
+@api.exception_handler(ProblemError)
+def _problem(request: HttpRequest, exc: ProblemError) -> HttpResponse:
+    return render_problem(exc)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        401,
+        "A valid bearer access token is required.",
+        headers={"WWW-Authenticate": 'Bearer realm="simplepro"'},
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem_response(exc.status_code, str(exc))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(404, "No such resource.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return problem_response(413, "The request body is too large.")
+
+
+@api.exception_handler(Exception)
+def _crash(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unhandled_error", path=request.path)
+    return problem_response(500, "The server could not complete this request; it has been logged.")
+
+
+# --- helpers for routers -------------------------------------------------------------------
+
+def actor(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def require(request: HttpRequest, permission: str) -> User:
+    """The authenticated user, if the permission map grants `permission`; else 403."""
+    user = actor(request)
+    if not has_permission(user, permission):
+        raise Forbidden()
+    return user
+
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet[Any], page: int, page_size: int
+) -> dict[str, Any]:
+    """{items, count, page, page_size, next, previous}; page_size is clamped to 1..100."""
+    page = max(1, page)
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    count = queryset.count()
+    offset = (page - 1) * page_size
+    items = list(queryset[offset : offset + page_size]) if offset < count else []
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        query["page_size"] = str(page_size)
+        return f"{request.path}?{query.urlencode()}"
+
+    return {
+        "items": items,
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "next": link(page + 1) if offset + page_size < count else None,
+        "previous": link(page - 1) if page > 1 and offset - page_size < count else None,
+    }

@@ -1,0 +1,36 @@
+"""Template context shared by every page: the sidebar, built from the permission map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from simplepro.accounts.permissions import has_permission
+
+# (label, url name or None while the module does not exist yet, permission needed)
+NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
+    ("Dashboard", "dashboard", None),
+    ("Customers", "customer-list", "customers.view"),
+    ("Estimates", None, None),
+    ("Jobs & dispatch", None, None),
+    ("Crews", None, None),
+    ("Documents", None, None),
+    ("Messages", None, None),
+    ("Analytics", None, None),
+    ("Users", "user-list", "users.manage"),
+    ("Company", "company-settings", "company.change"),
+    ("Audit log", "audit-list", "audit.view"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    entries = [
+        {"label": label, "url_name": url_name, "enabled": url_name is not None}
+        for label, url_name, permission in NAVIGATION
+        if permission is None or has_permission(user, permission)
+    ]
+    return {"navigation": entries}

@@ -1,0 +1,135 @@
+"""Health endpoints and /metrics, answered before sessions, authentication and rate limits so
+that a load balancer or Prometheus never depends on them.
+
+/api/health        liveness: the process answers; touches nothing else.
+/api/health/ready  readiness: the database and (when configured) Redis answer; 503 otherwise.
+/api/health/{db,redis,storage}  one dependency each.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+
+from simplepro.core import metrics
+from simplepro.core.clientip import client_ip
+from simplepro.core.problems import problem_response
+
+NOT_CONFIGURED = "not_configured"
+
+Check = Callable[[], str]
+
+
+def check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def check_redis() -> str:
+    if not settings.REDIS_URL:
+        return NOT_CONFIGURED
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return "ok"
+
+
+def check_storage() -> str:
+    name = default_storage.save("health/probe.txt", ContentFile(b"ok"))
+    default_storage.delete(name)
+    return "ok"
+
+
+CHECKS: dict[str, Check] = {
+    "db": check_database,
+    "redis": check_redis,
+    "storage": check_storage,
+}
+READINESS = ("db", "redis")
+
+
+def _run(name: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        status = CHECKS[name]()
+    except Exception as exc:  # noqa: BLE001 - any failure of a dependency means "down"
+        if name == "db":
+            connection.close()  # do not keep a broken connection for the next probe
+        return {
+            "status": "error",
+            "error": type(exc).__name__,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+    return {"status": status, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def health_response(names: tuple[str, ...]) -> HttpResponse:
+    checks = {name: _run(name) for name in names}
+    healthy = all(c["status"] in {"ok", NOT_CONFIGURED} for c in checks.values())
+    body = {
+        "status": "ok" if healthy else "error",
+        "checks": checks,
+        "version": settings.VERSION,
+    }
+    response = HttpResponse(
+        json.dumps(body), status=200 if healthy else 503, content_type="application/json"
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def metrics_allowed(request: HttpRequest) -> bool:
+    """Open on the embedded default; in production a bearer token or an IP allow-list."""
+    if settings.METRICS_TOKEN:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(supplied.encode(), settings.METRICS_TOKEN.encode())
+    if settings.METRICS_ALLOWED_IPS:
+        return client_ip(request) in settings.METRICS_ALLOWED_IPS
+    return not settings.PRODUCTION
+
+
+ROUTES: dict[str, tuple[str, ...]] = {
+    "/api/health": (),
+    "/api/health/ready": READINESS,
+    "/api/health/db": ("db",),
+    "/api/health/redis": ("redis",),
+    "/api/health/storage": ("storage",),
+}
+
+
+class HealthMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path.rstrip("/") or "/"
+        if path in ROUTES:
+            request.metrics_route = path  # type: ignore[attr-defined]
+            if request.method not in {"GET", "HEAD"}:
+                return problem_response(405, "Health endpoints answer GET only.")
+            return health_response(ROUTES[path])
+        if path == "/metrics":
+            request.metrics_route = path  # type: ignore[attr-defined]
+            if not metrics_allowed(request):
+                return problem_response(
+                    403, "Metrics need the metrics bearer token or an allowed address."
+                )
+            body, content_type = metrics.render()
+            return HttpResponse(body, content_type=content_type)
+        return self.get_response(request)

@@ -1,0 +1,59 @@
+"""Prometheus metrics. Under `simplepro serve` every worker writes to PROMETHEUS_MULTIPROC_DIR
+(set by the serve command before workers start), so /metrics sums all workers."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from simplepro import __version__
+
+HTTP_REQUESTS = Counter(
+    "simplepro_http_requests_total",
+    "HTTP requests by method, route template and status.",
+    ["method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "simplepro_http_request_duration_seconds",
+    "HTTP request latency by method and route template.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+HTTP_IN_FLIGHT = Gauge(
+    "simplepro_http_requests_in_flight",
+    "Requests being served now.",
+    multiprocess_mode="livesum",
+)
+BUILD_INFO = Gauge(
+    "simplepro_build_info",
+    "Always 1; labels carry the running version.",
+    ["version"],
+    multiprocess_mode="max",
+)
+BUILD_INFO.labels(version=__version__).set(1)
+
+CUSTOMERS_CREATED = Counter("simplepro_customers_created_total", "Customers created.")
+USERS_CREATED = Counter("simplepro_users_created_total", "Users created.")
+LOGINS = Counter("simplepro_logins_total", "Login attempts by outcome.", ["outcome"])
+RATE_LIMITED = Counter(
+    "simplepro_rate_limited_total", "Requests refused with 429, by limiter.", ["limiter"]
+)
+
+
+def render() -> tuple[bytes, str]:
+    """The exposition text for this process, or for all workers in multi-process mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,262 @@
+"""The one settings module. Everything that varies between installations comes from the
+environment (see docs/configuration.md); secrets may come from `NAME_FILE` files.
+
+Two modes share this file: `embedded` (the default: SQLite, database-backed cache, secrets
+generated into the data folder) and `production` (PostgreSQL, Redis, secrets supplied by the
+operator and validated by `simplepro check-deploy`, which also runs at start-up).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from simplepro import __version__
+from simplepro.core.env import (
+    ConfigurationError,
+    env_bool,
+    env_int,
+    env_json,
+    env_list,
+    env_secret,
+    env_str,
+    generated_secret,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VERSION = __version__
+
+SIMPLEPRO_ENV = env_str("SIMPLEPRO_ENV", "embedded").lower()
+if SIMPLEPRO_ENV not in {"embedded", "production"}:
+    raise ConfigurationError(
+        f"SIMPLEPRO_ENV={SIMPLEPRO_ENV!r}: use 'embedded' (default) or 'production'"
+    )
+PRODUCTION = SIMPLEPRO_ENV == "production"
+
+DATA_DIR = Path(env_str("SIMPLEPRO_DATA_DIR", "data")).resolve()
+SECRETS_DIR = DATA_DIR / "secrets"
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_URL = "/static/"
+
+DEBUG = env_bool("SIMPLEPRO_DEBUG", False)
+
+
+def _secret(name: str, file_name: str) -> str:
+    """Operator-supplied secret; in embedded mode generated once into the data folder."""
+    value = env_secret(name)
+    if value or PRODUCTION:
+        return value
+    return generated_secret(SECRETS_DIR, file_name)
+
+
+# An empty SECRET_KEY in production is reported by check-deploy (simplepro.E002) and blocks
+# start-up; it is never replaced by a default.
+SECRET_KEY = _secret("SIMPLEPRO_SECRET_KEY", "secret_key")
+
+_jwt_keys: Any = env_json("SIMPLEPRO_JWT_KEYS", None)
+if _jwt_keys is None and not PRODUCTION:
+    _jwt_keys = [{"kid": "embedded-1", "secret": generated_secret(SECRETS_DIR, "jwt_key")}]
+if _jwt_keys is not None and not (
+    isinstance(_jwt_keys, list)
+    and all(isinstance(k, dict) and {"kid", "secret"} <= k.keys() for k in _jwt_keys)
+):
+    raise ConfigurationError(
+        'SIMPLEPRO_JWT_KEYS must be a JSON list of {"kid": ..., "secret": ...} objects'
+    )
+JWT_KEYS: list[dict[str, str]] = [
+    {"kid": str(k["kid"]), "secret": str(k["secret"])} for k in (_jwt_keys or [])
+]
+ACCESS_TOKEN_TTL_SECONDS = env_int("SIMPLEPRO_ACCESS_TOKEN_TTL", 15 * 60)
+REFRESH_TOKEN_TTL_SECONDS = env_int("SIMPLEPRO_REFRESH_TOKEN_TTL", 14 * 24 * 3600)
+
+ALLOWED_HOSTS = env_list(
+    "SIMPLEPRO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("SIMPLEPRO_CSRF_TRUSTED_ORIGINS")
+TRUSTED_PROXIES = env_list("SIMPLEPRO_TRUSTED_PROXIES")
+CORS_ALLOWED_ORIGINS = env_list("SIMPLEPRO_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+PUBLIC_URL = env_str("SIMPLEPRO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Security headers and cookies -------------------------------------------------------
+SECURE_COOKIES = env_bool("SIMPLEPRO_SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SIMPLEPRO_SESSION_AGE", 12 * 3600)
+SESSION_COOKIE_NAME = "simplepro_session"
+CSRF_COOKIE_NAME = "simplepro_csrf"
+SECURE_HSTS_SECONDS = env_int("SIMPLEPRO_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# TLS ends at the reverse proxy; it tells us the original scheme.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+SECURE_SSL_REDIRECT = env_bool("SIMPLEPRO_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health", r"^metrics$"]
+
+MAX_JSON_BODY_BYTES = env_int("SIMPLEPRO_MAX_JSON_BODY", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_JSON_BODY_BYTES, 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Applications -----------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "django_htmx",
+    "simplepro.core",
+    "simplepro.accounts",
+    "simplepro.audit",
+    "simplepro.customers",
+]
+
+MIDDLEWARE = [
+    # Outermost: every response, errors included, gets a request id, a log line and metrics.
+    "simplepro.core.middleware.RequestContextMiddleware",
+    # Health and /metrics answer before sessions, auth and rate limits are touched.
+    "simplepro.core.health.HealthMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "simplepro.core.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "simplepro.core.middleware.BodySizeLimitMiddleware",
+    "simplepro.accounts.middleware.ApiRateLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "simplepro.accounts.middleware.WebSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "simplepro.urls"
+ASGI_APPLICATION = "simplepro.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "simplepro.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Serve straight from the package in every mode: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Database ---------------------------------------------------------------------------
+DATABASE_URL = env_secret("DATABASE_URL")
+if DATABASE_URL:
+    _db = dj_database_url.parse(DATABASE_URL)
+else:
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "simplepro.sqlite3")}
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        # IMMEDIATE: writers queue on the lock instead of failing mid-transaction.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    _db["CONN_MAX_AGE"] = env_int("SIMPLEPRO_DB_CONN_MAX_AGE", 60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db.setdefault("OPTIONS", {})["connect_timeout"] = 5
+DATABASES = {"default": _db}
+
+# --- Cache, sessions, rate-limit counters -----------------------------------------------
+REDIS_URL = env_secret("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "simplepro",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    # Database-backed so every worker process shares it (never per-process memory).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "simplepro_cache",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Tiers "count/seconds", applied per user (per IP when anonymous) on every /api call.
+API_RATE_LIMITS = env_str("SIMPLEPRO_RATE_LIMITS", "10/1,50/10,200/60")
+LOGIN_FAILURES_PER_ACCOUNT = env_int("SIMPLEPRO_LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_IP = env_int("SIMPLEPRO_LOGIN_FAILURES_PER_IP", 20)
+
+# --- Passwords --------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
+# --- E-mail -----------------------------------------------------------------------------
+SMTP_HOST = env_str("SIMPLEPRO_SMTP_HOST")
+if SMTP_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = SMTP_HOST
+    EMAIL_PORT = env_int("SIMPLEPRO_SMTP_PORT", 587)
+    EMAIL_HOST_USER = env_str("SIMPLEPRO_SMTP_USER")
+    EMAIL_HOST_PASSWORD = env_secret("SIMPLEPRO_SMTP_PASSWORD")
+    EMAIL_USE_TLS = env_bool("SIMPLEPRO_SMTP_STARTTLS", True)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("SIMPLEPRO_EMAIL_FROM", "SimplePro <no-reply@localhost>")
+
+# --- Metrics ----------------------------------------------------------------------------
+METRICS_TOKEN = env_secret("SIMPLEPRO_METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("SIMPLEPRO_METRICS_ALLOWED_IPS")
+
+# --- Time and language ------------------------------------------------------------------
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+
+# --- Logging: one JSON object per line on stdout ---------------------------------------
+LOG_LEVEL = env_str("SIMPLEPRO_LOG_LEVEL", "INFO").upper()
+LOGGING_CONFIG = "simplepro.core.logging.configure"
+LOGGING: dict[str, Any] = {"level": LOG_LEVEL}

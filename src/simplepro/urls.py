@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from simplepro.accounts import views as account_views
+from simplepro.accounts.api import auth_router, company_router, users_router
+from simplepro.audit.api import router as audit_router
+from simplepro.core.api import api
+from simplepro.customers.api import router as customers_router
+
+api.add_router("/auth", auth_router)
+api.add_router("/users", users_router)
+api.add_router("/company", company_router)
+api.add_router("/customers", customers_router)
+api.add_router("/audit", audit_router)
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("", account_views.DashboardView.as_view(), name="dashboard"),
+    path("", include("simplepro.accounts.urls")),
+    path("customers/", include("simplepro.customers.urls")),
+]
+
+if not settings.PRODUCTION:
+    # Embedded mode serves uploads itself; production serves them from S3 or nginx.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
