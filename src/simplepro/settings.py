@@ -38,8 +38,13 @@ PRODUCTION = SIMPLEPRO_ENV == "production"
 DATA_DIR = Path(env_str("SIMPLEPRO_DATA_DIR", "data")).resolve()
 SECRETS_DIR = DATA_DIR / "secrets"
 MEDIA_ROOT = DATA_DIR / "media"
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as exc:
+    raise ConfigurationError(f"SIMPLEPRO_DATA_DIR={DATA_DIR} cannot be created: {exc.strerror}") from None
 MEDIA_URL = "/media/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATIC_URL = "/static/"
 
 DEBUG = env_bool("SIMPLEPRO_DEBUG", False)
@@ -215,6 +220,8 @@ else:
 API_RATE_LIMITS = env_str("SIMPLEPRO_RATE_LIMITS", "10/1,50/10,200/60")
 LOGIN_FAILURES_PER_ACCOUNT = env_int("SIMPLEPRO_LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_IP = env_int("SIMPLEPRO_LOGIN_FAILURES_PER_IP", 20)
+# Namespace of the counters in Redis (tests give each test its own).
+RATE_LIMIT_KEY_PREFIX = "simplepro:rl:"
 
 # --- Passwords --------------------------------------------------------------------------
 PASSWORD_HASHERS = [

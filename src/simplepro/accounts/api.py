@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from simplepro.accounts import selectors, services
@@ -63,14 +63,14 @@ def refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, Any]:
 
 
 @auth_router.post("/logout", response={204: None, **PROBLEM})
-def logout(request: HttpRequest) -> tuple[int, None]:
+def logout(request: HttpRequest) -> Status[None]:
     services.session_revoke(
         session=request.device_session,  # type: ignore[attr-defined]
         actor=actor(request),
         reason="logout",
         ip=client_ip(request),
     )
-    return 204, None
+    return Status(204, None)
 
 
 @auth_router.get("/me", response={200: UserOut, **PROBLEM})
@@ -79,20 +79,20 @@ def me(request: HttpRequest) -> User:
 
 
 @auth_router.post("/password", response={204: None, **PROBLEM})
-def change_password(request: HttpRequest, payload: PasswordChangeIn) -> tuple[int, None]:
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> Status[None]:
     services.password_change(
         user=actor(request),
         current_password=payload.current_password,
         new_password=payload.new_password,
         keep=request.device_session,  # type: ignore[attr-defined]
     )
-    return 204, None
+    return Status(204, None)
 
 
 @auth_router.post("/password-reset", auth=None, response={202: None, **PROBLEM})
-def request_password_reset(request: HttpRequest, payload: PasswordResetIn) -> tuple[int, None]:
+def request_password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status[None]:
     services.password_reset_request_by_email(email=payload.email)
-    return 202, None
+    return Status(202, None)
 
 
 def _session_out(session: DeviceSession, current: DeviceSession) -> dict[str, Any]:
@@ -115,13 +115,13 @@ def sessions(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @auth_router.delete("/sessions/{session_id}", response={204: None, **PROBLEM})
-def end_session(request: HttpRequest, session_id: UUID) -> tuple[int, None]:
+def end_session(request: HttpRequest, session_id: UUID) -> Status[None]:
     user = actor(request)
     session = selectors.active_sessions(user=user).filter(pk=session_id).first()
     if session is None:
         raise NotFound("session")
     services.session_revoke(session=session, actor=user, reason="ended by user", ip=client_ip(request))
-    return 204, None
+    return Status(204, None)
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -142,9 +142,9 @@ def list_users(
 
 
 @users_router.post("", response={201: UserOut, **PROBLEM})
-def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, User]:
+def create_user(request: HttpRequest, payload: UserCreateIn) -> Status[User]:
     user = services.user_create(actor=require(request, "users.manage"), **payload.dict())
-    return 201, user
+    return Status(201, user)
 
 
 @users_router.get("/{user_id}", response={200: UserOut, **PROBLEM})
@@ -161,10 +161,10 @@ def update_user(request: HttpRequest, user_id: UUID, payload: UserUpdateIn) -> U
 
 
 @users_router.post("/{user_id}/password-reset", response={202: None, **PROBLEM})
-def send_password_reset(request: HttpRequest, user_id: UUID) -> tuple[int, None]:
+def send_password_reset(request: HttpRequest, user_id: UUID) -> Status[None]:
     manager = require(request, "users.manage")
     services.password_reset_request(actor=manager, user=get_object_or_404(User, pk=user_id))
-    return 202, None
+    return Status(202, None)
 
 
 # --- company -------------------------------------------------------------------------------

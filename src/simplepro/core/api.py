@@ -102,6 +102,8 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, MalformedJSON):  # ninja wraps the parser's error
+        return _malformed(request, exc.__cause__)
     return problem_response(exc.status_code, str(exc))
 
 

@@ -45,7 +45,13 @@ def configure(settings: dict[str, Any]) -> None:
                     ],
                 }
             },
-            "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+            "handlers": {
+                "stdout": {
+                    "class": "logging.StreamHandler",
+                    "formatter": "json",
+                    "stream": "ext://sys.stdout",
+                }
+            },
             "root": {"handlers": ["stdout"], "level": level},
             "loggers": {
                 # Our access log replaces these two.

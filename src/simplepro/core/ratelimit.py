@@ -63,20 +63,24 @@ class RedisCounterStore:
     def __init__(self, url: str) -> None:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
+    @staticmethod
+    def _key(key: str) -> str:
+        return settings.RATE_LIMIT_KEY_PREFIX + key
+
     def hit(self, keys: list[tuple[str, int]]) -> list[int]:
         pipe = self.client.pipeline(transaction=False)
         for key, ttl in keys:
-            pipe.incr(f"simplepro:rl:{key}")
-            pipe.expire(f"simplepro:rl:{key}", ttl, nx=True)
+            pipe.incr(self._key(key))
+            pipe.expire(self._key(key), ttl, nx=True)
         results = pipe.execute()
         return [int(results[i]) for i in range(0, len(results), 2)]
 
     def peek(self, keys: list[str]) -> list[int]:
-        values = self.client.mget([f"simplepro:rl:{k}" for k in keys])
+        values = self.client.mget([self._key(k) for k in keys])
         return [int(v or 0) for v in values]
 
     def clear(self, key: str) -> None:
-        self.client.delete(f"simplepro:rl:{key}")
+        self.client.delete(self._key(key))
 
 
 class DatabaseCounterStore:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from simplepro.accounts.api import PROBLEM
@@ -104,10 +104,10 @@ def list_customers(request: HttpRequest, query: Query[CustomerListQuery]) -> dic
 
 
 @router.post("", response={201: CustomerDetailOut, **PROBLEM})
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, dict[str, Any]]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[dict[str, Any]]:
     user = require(request, "customers.create")
     customer = services.customer_create(actor=user, data=payload.model_dump())
-    return 201, customer_out(customer, with_duplicates=True)
+    return Status(201, customer_out(customer, with_duplicates=True))
 
 
 @router.get("/export.csv", response={200: None, **PROBLEM})
@@ -122,13 +122,13 @@ def export_customers(request: HttpRequest, query: Query[CustomerListQuery]) -> S
 
 
 @router.post("/import", response={201: ImportResultOut, **PROBLEM})
-def import_customers(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, dict[str, int]]:
+def import_customers(request: HttpRequest, file: File[UploadedFile]) -> Status[dict[str, int]]:
     user = require(request, "customers.import")
     if (file.size or 0) > MAX_IMPORT_BYTES:
         raise invalid("file", "too_large", "The file must be at most 5 MB.")
     rows, errors = csv_io.parse_import(file.read())
     created = services.customer_import(actor=user, rows=rows, errors=errors)
-    return 201, {"created": created}
+    return Status(201, {"created": created})
 
 
 @router.get("/{customer_id}", response={200: CustomerDetailOut, **PROBLEM})

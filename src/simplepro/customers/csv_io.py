@@ -59,8 +59,15 @@ def export_rows(customers: Iterable[Customer]) -> Iterator[str]:
         yield flush()
 
 
+def _uncell(value: str) -> str:
+    """Undo `_cell`, so an exported file imports unchanged."""
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+    return [_uncell(part.strip()) for part in value.split(LIST_SEPARATOR) if part.strip()]
 
 
 def _row_data(row: dict[str, str]) -> dict[str, Any]:
@@ -106,7 +113,8 @@ def parse_import(content: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list
         }]
     rows: list[tuple[int, dict[str, Any]]] = []
     errors: list[FieldError] = []
-    for number, row in enumerate(reader, start=2):
+    for number, raw_row in enumerate(reader, start=2):
+        row = {key: _uncell(value or "") for key, value in raw_row.items() if key}
         if number - 1 > MAX_ROWS:
             errors.append({"field": "file", "code": "too_many_rows", "message": f"At most {MAX_ROWS} rows per import."})
             break

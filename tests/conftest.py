@@ -1,0 +1,144 @@
+"""Shared fixtures: named personas for every role, API clients holding real tokens, and the
+`requires` gate that skips (or, with SIMPLEPRO_STRICT_TESTS=1, fails) when a program is absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from simplepro.accounts.models import Role, User
+from simplepro.accounts.services import auth_login, company_get, user_create
+
+STRICT = os.environ.get("SIMPLEPRO_STRICT_TESTS") == "1"
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+def requires(name: str, available: bool) -> None:
+    """Skip with the reason `requires: <name>` when something the test needs is missing.
+
+    Under SIMPLEPRO_STRICT_TESTS=1 (CI) a missing requirement fails instead: CI has to run
+    everything, and a silent skip would hide that it did not.
+    """
+    if available:
+        return
+    if STRICT:
+        pytest.fail(f"requires: {name} (SIMPLEPRO_STRICT_TESTS=1 forbids skipping)")
+    pytest.skip(f"requires: {name}")
+
+
+def requires_program(program: str) -> str:
+    path = shutil.which(program)
+    requires(program, path is not None)
+    assert path is not None
+    return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under SIMPLEPRO_STRICT_TESTS=1: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings: Any) -> None:
+    # MD5 only in tests: Argon2 is deliberately slow. Rate limits are tested where they
+    # matter and lifted elsewhere; each test has its own counter namespace in Redis.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.API_RATE_LIMITS = "100000/1"
+    settings.RATE_LIMIT_KEY_PREFIX = f"test:{uuid.uuid4().hex}:"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def company(db: None) -> Any:
+    return company_get()
+
+
+@pytest.fixture
+def make_user(db: None, company: Any) -> Callable[..., User]:
+    def make(role: str = Role.SALES, username: str | None = None, **extra: Any) -> User:
+        name = username or f"{role.replace('_', '')}{uuid.uuid4().hex[:6]}"
+        return user_create(
+            actor=None,
+            username=name,
+            email=f"{name}@movers.test",
+            role=role,
+            password=PASSWORD,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def personas(make_user: Callable[..., User]) -> dict[str, User]:
+    """One user per role, plus a second salesperson and a second crew member."""
+    people = {role.value: make_user(role.value, username=role.value.replace("_", "")) for role in Role}
+    people["sales2"] = make_user(Role.SALES, username="sales2")
+    people["crew_member2"] = make_user(Role.CREW_MEMBER, username="crewmember2")
+    return people
+
+
+class ApiClient(Client):
+    """A test client that sends a real bearer token obtained through the login service."""
+
+    def __init__(self, user: User | None = None, token: str | None = None) -> None:
+        super().__init__()
+        self.user = user
+        self.token = token
+        self.refresh_token = ""
+        if user is not None and token is None:
+            pair = auth_login(username=user.username, password=PASSWORD, ip="127.0.0.1", user_agent="pytest")
+            self.token = pair.access_token
+            self.refresh_token = pair.refresh_token
+            self.session_id = pair.session.pk
+        if self.token:
+            self.defaults["HTTP_AUTHORIZATION"] = f"Bearer {self.token}"
+
+    def post_json(self, path: str, data: Any, **extra: Any) -> Any:
+        return self.post(path, data, content_type="application/json", **extra)
+
+    def patch_json(self, path: str, data: Any, **extra: Any) -> Any:
+        return self.patch(path, data, content_type="application/json", **extra)
+
+
+@pytest.fixture
+def api_as(db: None) -> Callable[[User], ApiClient]:
+    return ApiClient
+
+
+@pytest.fixture
+def anonymous_api() -> ApiClient:
+    return ApiClient()
+
+
+@pytest.fixture
+def web_as(db: None) -> Callable[[User], Client]:
+    """A browser-like client signed in through the real login form."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return make
+
+
+def new_customer(api: ApiClient, **fields: Any) -> dict[str, Any]:
+    body = {"type": "residential", "name": "Jane Mover", **fields}
+    response = api.post_json("/api/customers", body)
+    assert response.status_code == 201, response.json()
+    return dict(response.json())
