@@ -73,7 +73,7 @@ def make_user(db: None, company: Any) -> Callable[..., User]:
         return user_create(
             actor=None,
             username=name,
-            email=f"{name}@movers.test",
+            email=f"{name}@movers.example",
             role=role,
             password=PASSWORD,
             **extra,
