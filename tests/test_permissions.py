@@ -1,0 +1,149 @@
+"""Who may call what: every API route against every role, compared with a table written by
+hand (not derived from the permission map), so a change to the map that opens or closes a
+door fails here until the table is changed on purpose.
+
+Object routes act on a customer assigned to `sales`: `sales2` proves that a salesperson sees
+only their own customers (404, as if it did not exist). Crew roles have no customer access
+until jobs exist; `crew_member2` checks the two crew members are treated alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms.models import model_to_dict
+
+from simplepro.accounts.models import Company, User
+from simplepro.audit.models import AuditRecord
+from simplepro.core.api import api
+from simplepro.customers.models import Customer
+from simplepro.customers.services import customer_create
+from tests.conftest import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = (
+    "super_admin", "admin", "manager", "dispatcher", "sales", "sales2", "customer_service",
+    "crew_lead", "crew_member", "crew_member2", "anonymous",
+)
+
+# route → expected status per persona, in the PERSONAS order above.
+#                                                   sa   ad   mg   di   sa   s2   cs   cl   cm   c2   anon
+TABLE: dict[tuple[str, str], tuple[int, ...]] = {
+    ("GET", "/api/auth/me"):                        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("GET", "/api/auth/sessions"):                  (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("DELETE", "/api/auth/sessions/{session_id}"):  (204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 401),
+    ("POST", "/api/auth/logout"):                   (204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 401),
+    ("POST", "/api/auth/password"):                 (422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 401),
+    ("POST", "/api/auth/login"):                    (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    ("POST", "/api/auth/refresh"):                  (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    ("POST", "/api/auth/password-reset"):           (202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202),
+    ("GET", "/api/users"):                          (200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 401),
+    ("POST", "/api/users"):                         (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/users/{user_id}"):                (200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 401),
+    ("PATCH", "/api/users/{user_id}"):              (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/users/{user_id}/password-reset"): (202, 202, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/company"):                        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("PATCH", "/api/company"):                      (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/company/logo"):                  (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/customers"):                      (200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 401),
+    ("POST", "/api/customers"):                     (201, 201, 201, 403, 201, 201, 403, 403, 403, 403, 401),
+    ("GET", "/api/customers/export.csv"):           (200, 200, 200, 403, 200, 200, 403, 403, 403, 403, 401),
+    ("POST", "/api/customers/import"):              (201, 201, 201, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/customers/{customer_id}"):        (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
+    ("PATCH", "/api/customers/{customer_id}"):      (200, 200, 200, 403, 200, 404, 200, 403, 403, 403, 401),
+    ("POST", "/api/customers/{customer_id}/archive"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/customers/{customer_id}/restore"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/audit"):                          (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
+}
+
+
+def _api_routes() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+
+
+def test_every_api_route_is_in_the_table() -> None:
+    routes = _api_routes()
+    assert routes - TABLE.keys() == set(), "add these routes to TABLE"
+    assert TABLE.keys() - routes == set(), "these routes no longer exist"
+
+
+def _state(customer: Customer, target: User) -> dict[str, Any]:
+    """Everything a denied request must leave untouched."""
+    customer.refresh_from_db()
+    target.refresh_from_db()
+    return {
+        "customers": Customer.objects.count(),
+        "users": User.objects.count(),
+        "customer": model_to_dict(customer),
+        "target": model_to_dict(target, exclude=["last_login"]),
+        "company": model_to_dict(Company.objects.get()),
+        "audit": AuditRecord.objects.exclude(action__in=["login", "login_failed"]).count(),
+    }
+
+
+def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> Any:
+    url = path.format(**ids)
+    unique = uuid.uuid4().hex[:8]
+    bodies: dict[tuple[str, str], Any] = {
+        ("POST", "/api/auth/password"): {"current_password": "wrong", "new_password": "Whatever-123-x"},
+        ("POST", "/api/auth/login"): {"username": "nobody", "password": "wrong"},
+        ("POST", "/api/auth/refresh"): {"refresh_token": "wrong"},
+        ("POST", "/api/auth/password-reset"): {"email": "nobody@movers.example"},
+        ("POST", "/api/users"): {"username": f"u{unique}", "email": f"u{unique}@movers.example", "role": "crew_member"},
+        ("PATCH", "/api/users/{user_id}"): {"first_name": "Renamed"},
+        ("PATCH", "/api/company"): {"name": "Renamed Movers"},
+        ("POST", "/api/customers"): {"type": "residential", "name": "New Customer"},
+        ("PATCH", "/api/customers/{customer_id}"): {"notes": "changed"},
+    }
+    files: dict[tuple[str, str], Any] = {
+        ("POST", "/api/company/logo"): {"logo": SimpleUploadedFile("l.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, "image/png")},
+        ("POST", "/api/customers/import"): {"file": SimpleUploadedFile("c.csv", b"type,name\nresidential,Imported\n", "text/csv")},
+    }
+    key = (method, path)
+    if key in files:
+        return client.post(url, files[key])
+    body = bodies.get(key)
+    if body is None:
+        return client.generic(method, url)
+    return client.generic(method, url, data=__import__("json").dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_permission_table(persona: str, personas: dict[str, User], settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    owner = personas["super_admin"]
+    customer = customer_create(
+        actor=owner,
+        data={"type": "residential", "name": "Owned By Sales", "assigned_salesperson_id": personas["sales"].pk},
+    )
+    target = User.objects.create_user(username="target", email="target@movers.example", role="crew_member")
+    column = PERSONAS.index(persona)
+    failures = []
+    for (method, path), expected_row in TABLE.items():
+        expected = expected_row[column]
+        client = ApiClient(personas[persona]) if persona != "anonymous" else ApiClient()
+        ids = {
+            "customer_id": str(customer.pk),
+            "user_id": str(target.pk),
+            "session_id": str(getattr(client, "session_id", uuid.uuid4())),
+        }
+        if method == "POST" and path.endswith("/restore"):
+            Customer.objects.filter(pk=customer.pk).update(archived_at="2026-01-01T00:00:00Z")
+        before = _state(customer, target)
+        response = _request(client, method, path, ids)
+        if response.status_code != expected:
+            failures.append(f"{method} {path}: expected {expected}, got {response.status_code}")
+        elif expected in (401, 403, 404) and method != "GET" and path not in {"/api/auth/login", "/api/auth/refresh"}:
+            if _state(customer, target) != before:
+                failures.append(f"{method} {path}: denied with {expected} but something changed")
+        Customer.objects.filter(pk=customer.pk).update(archived_at=None)
+    assert failures == []
