@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.checks import CheckMessage, Error, Warning, register
 
 MIN_SECRET_BYTES = 32
@@ -59,8 +60,12 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     if settings.DEBUG:
         findings.append(Error("DEBUG is on: errors would show internals to visitors.",
                               hint="Unset SIMPLEPRO_DEBUG.", id="simplepro.E001"))
+    try:
+        secret_key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses to hand out an empty key
+        secret_key = ""
     findings += _secret_findings(
-        "SIMPLEPRO_SECRET_KEY", settings.SECRET_KEY,
+        "SIMPLEPRO_SECRET_KEY", secret_key,
         ("simplepro.E002", "simplepro.E003", "simplepro.E004"),
     )
     if not settings.JWT_KEYS:

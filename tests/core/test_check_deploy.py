@@ -1,0 +1,69 @@
+"""`simplepro check-deploy` run as operators run it, against real environments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.server import cli_env, run_cli
+
+pytestmark = pytest.mark.server
+
+GOOD_SECRET = "q7Vf2kPz9Lm4Xw8Rt1Yb6Nc3Hs5Jd0Ga-Ue"  # 36 random-looking bytes
+
+
+def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    secret_file = tmp_path / "secret_key"
+    secret_file.write_text(GOOD_SECRET + "-file\n")
+    values = {
+        "SIMPLEPRO_ENV": "production",
+        "SIMPLEPRO_SECRET_KEY_FILE": str(secret_file),
+        "SIMPLEPRO_JWT_KEYS": json.dumps([{"kid": "2026-11", "secret": GOOD_SECRET + "-jwt"}]),
+        "DATABASE_URL": "postgresql://simplepro@127.0.0.1:5432/simplepro",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SIMPLEPRO_ALLOWED_HOSTS": "moves.example.com",
+        "SIMPLEPRO_CSRF_TRUSTED_ORIGINS": "https://moves.example.com",
+        "SIMPLEPRO_METRICS_TOKEN": GOOD_SECRET + "-metrics",
+    }
+    values.update(overrides)
+    return cli_env(tmp_path, **{k: v for k, v in values.items() if v != "<unset>"})
+
+
+def test_good_production_configuration_passes(tmp_path: Path) -> None:
+    result = run_cli("check-deploy", env=production_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Ready for production" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("override", "finding"),
+    [
+        ({"SIMPLEPRO_DEBUG": "true"}, "simplepro.E001"),
+        ({"SIMPLEPRO_SECRET_KEY_FILE": "<unset>"}, "simplepro.E002"),
+        ({"SIMPLEPRO_SECRET_KEY_FILE": "<unset>", "SIMPLEPRO_SECRET_KEY": "too-short-secret"}, "simplepro.E003"),
+        ({"SIMPLEPRO_SECRET_KEY_FILE": "<unset>", "SIMPLEPRO_SECRET_KEY": "simplepro_dev_2024"}, "simplepro.E004"),
+        ({"SIMPLEPRO_JWT_KEYS": "<unset>"}, "simplepro.E005"),
+        ({"SIMPLEPRO_JWT_KEYS": '[{"kid": "a", "secret": "short"}]'}, "simplepro.E006"),
+        ({"SIMPLEPRO_JWT_KEYS": '[{"kid": "a", "secret": "your-super-secret-jwt-key-change-in-production"}]'}, "simplepro.E007"),
+        ({"DATABASE_URL": "<unset>"}, "simplepro.E008"),
+        ({"SIMPLEPRO_ALLOWED_HOSTS": "<unset>"}, "simplepro.E009"),
+        ({"SIMPLEPRO_CSRF_TRUSTED_ORIGINS": "<unset>"}, "simplepro.E010"),
+        ({"SIMPLEPRO_SECURE_COOKIES": "false"}, "simplepro.E011"),
+        ({"SIMPLEPRO_HSTS_SECONDS": "0"}, "simplepro.E012"),
+        ({"SIMPLEPRO_ENV": "embedded"}, "simplepro.E016"),
+    ],
+)
+def test_each_problem_is_reported_with_its_fix(tmp_path: Path, override: dict[str, str], finding: str) -> None:
+    result = run_cli("check-deploy", env=production_env(tmp_path, **override))
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert finding in output
+    assert "HINT" in output
+    assert GOOD_SECRET not in output  # a check never prints a secret
+
+
+def test_production_never_generates_secrets(tmp_path: Path) -> None:
+    run_cli("check-deploy", env=production_env(tmp_path, SIMPLEPRO_SECRET_KEY_FILE="<unset>", SIMPLEPRO_JWT_KEYS="<unset>"))
+    assert not (tmp_path / "secrets").exists()
