@@ -85,7 +85,9 @@ def make_user(db: None, company: Any) -> Callable[..., User]:
 @pytest.fixture
 def personas(make_user: Callable[..., User]) -> dict[str, User]:
     """One user per role, plus a second salesperson and a second crew member."""
-    people = {role.value: make_user(role.value, username=role.value.replace("_", "")) for role in Role}
+    people = {
+        role.value: make_user(role.value, username=role.value.replace("_", "")) for role in Role
+    }
     people["sales2"] = make_user(Role.SALES, username="sales2")
     people["crew_member2"] = make_user(Role.CREW_MEMBER, username="crewmember2")
     return people
@@ -100,7 +102,9 @@ class ApiClient(Client):
         self.token = token
         self.refresh_token = ""
         if user is not None and token is None:
-            pair = auth_login(username=user.username, password=PASSWORD, ip="127.0.0.1", user_agent="pytest")
+            pair = auth_login(
+                username=user.username, password=PASSWORD, ip="127.0.0.1", user_agent="pytest"
+            )
             self.token = pair.access_token
             self.refresh_token = pair.refresh_token
             self.session_id = pair.session.pk

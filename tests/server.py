@@ -23,7 +23,11 @@ def free_port() -> int:
 
 
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIMPLEPRO_", "DJANGO_", "PROMETHEUS_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SIMPLEPRO_", "DJANGO_", "PROMETHEUS_"))
+    }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env["SIMPLEPRO_DATA_DIR"] = str(data_dir)
@@ -32,9 +36,17 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: dict[str, str], stdin: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str], stdin: str | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(BIN), *args], env=env, input=stdin, capture_output=True, text=True, timeout=timeout, check=False
+        [str(BIN), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -47,7 +59,9 @@ def running_server(env: dict[str, str], workers: int = 1, migrate: bool = True) 
     log = open(Path(env["SIMPLEPRO_DATA_DIR"]) / "serve.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [str(BIN), "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -60,7 +74,9 @@ def running_server(env: dict[str, str], workers: int = 1, migrate: bool = True) 
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                raise AssertionError((Path(env["SIMPLEPRO_DATA_DIR"]) / "serve.log").read_text()[-3000:])
+                raise AssertionError(
+                    (Path(env["SIMPLEPRO_DATA_DIR"]) / "serve.log").read_text()[-3000:]
+                )
             time.sleep(0.2)
         yield base
     finally:

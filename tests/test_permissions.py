@@ -26,10 +26,20 @@ from tests.conftest import ApiClient
 pytestmark = pytest.mark.django_db
 
 PERSONAS = (
-    "super_admin", "admin", "manager", "dispatcher", "sales", "sales2", "customer_service",
-    "crew_lead", "crew_member", "crew_member2", "anonymous",
+    "super_admin",
+    "admin",
+    "manager",
+    "dispatcher",
+    "sales",
+    "sales2",
+    "customer_service",
+    "crew_lead",
+    "crew_member",
+    "crew_member2",
+    "anonymous",
 )
 
+# fmt: off
 # route → expected status per persona, in the PERSONAS order above.
 #                                                   sa   ad   mg   di   sa   s2   cs   cl   cm   c2   anon
 TABLE: dict[tuple[str, str], tuple[int, ...]] = {
@@ -59,6 +69,7 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/customers/{customer_id}/restore"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/audit"):                          (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
 }
+# fmt: on
 
 
 def _api_routes() -> set[tuple[str, str]]:
@@ -94,19 +105,30 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
     url = path.format(**ids)
     unique = uuid.uuid4().hex[:8]
     bodies: dict[tuple[str, str], Any] = {
-        ("POST", "/api/auth/password"): {"current_password": "wrong", "new_password": "Whatever-123-x"},
+        ("POST", "/api/auth/password"): {
+            "current_password": "wrong",
+            "new_password": "Whatever-123-x",
+        },
         ("POST", "/api/auth/login"): {"username": "nobody", "password": "wrong"},
         ("POST", "/api/auth/refresh"): {"refresh_token": "wrong"},
         ("POST", "/api/auth/password-reset"): {"email": "nobody@movers.example"},
-        ("POST", "/api/users"): {"username": f"u{unique}", "email": f"u{unique}@movers.example", "role": "crew_member"},
+        ("POST", "/api/users"): {
+            "username": f"u{unique}",
+            "email": f"u{unique}@movers.example",
+            "role": "crew_member",
+        },
         ("PATCH", "/api/users/{user_id}"): {"first_name": "Renamed"},
         ("PATCH", "/api/company"): {"name": "Renamed Movers"},
         ("POST", "/api/customers"): {"type": "residential", "name": "New Customer"},
         ("PATCH", "/api/customers/{customer_id}"): {"notes": "changed"},
     }
     files: dict[tuple[str, str], Any] = {
-        ("POST", "/api/company/logo"): {"logo": SimpleUploadedFile("l.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, "image/png")},
-        ("POST", "/api/customers/import"): {"file": SimpleUploadedFile("c.csv", b"type,name\nresidential,Imported\n", "text/csv")},
+        ("POST", "/api/company/logo"): {
+            "logo": SimpleUploadedFile("l.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, "image/png")
+        },
+        ("POST", "/api/customers/import"): {
+            "file": SimpleUploadedFile("c.csv", b"type,name\nresidential,Imported\n", "text/csv")
+        },
     }
     key = (method, path)
     if key in files:
@@ -114,18 +136,28 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
     body = bodies.get(key)
     if body is None:
         return client.generic(method, url)
-    return client.generic(method, url, data=__import__("json").dumps(body), content_type="application/json")
+    return client.generic(
+        method, url, data=__import__("json").dumps(body), content_type="application/json"
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_permission_table(persona: str, personas: dict[str, User], settings: Any, tmp_path: Any) -> None:
+def test_permission_table(
+    persona: str, personas: dict[str, User], settings: Any, tmp_path: Any
+) -> None:
     settings.MEDIA_ROOT = tmp_path
     owner = personas["super_admin"]
     customer = customer_create(
         actor=owner,
-        data={"type": "residential", "name": "Owned By Sales", "assigned_salesperson_id": personas["sales"].pk},
+        data={
+            "type": "residential",
+            "name": "Owned By Sales",
+            "assigned_salesperson_id": personas["sales"].pk,
+        },
     )
-    target = User.objects.create_user(username="target", email="target@movers.example", role="crew_member")
+    target = User.objects.create_user(
+        username="target", email="target@movers.example", role="crew_member"
+    )
     column = PERSONAS.index(persona)
     failures = []
     for (method, path), expected_row in TABLE.items():
@@ -142,8 +174,11 @@ def test_permission_table(persona: str, personas: dict[str, User], settings: Any
         response = _request(client, method, path, ids)
         if response.status_code != expected:
             failures.append(f"{method} {path}: expected {expected}, got {response.status_code}")
-        elif expected in (401, 403, 404) and method != "GET" and path not in {"/api/auth/login", "/api/auth/refresh"}:
-            if _state(customer, target) != before:
-                failures.append(f"{method} {path}: denied with {expected} but something changed")
+        elif (
+            expected in (401, 403, 404)
+            and method != "GET"
+            and path not in {"/api/auth/login", "/api/auth/refresh"}
+        ) and _state(customer, target) != before:
+            failures.append(f"{method} {path}: denied with {expected} but something changed")
         Customer.objects.filter(pk=customer.pk).update(archived_at=None)
     assert failures == []

@@ -34,38 +34,64 @@ def test_two_workers_share_login_limits_and_metrics(tmp_path: Path) -> None:
     env = cli_env(tmp_path, SIMPLEPRO_RATE_LIMITS="100000/1", **_redis_env())
     with running_server(env, workers=2) as base:
         password = "Worker-Shared-Pass-1"
-        created = run_cli("createuser", "--username", "ann", "--email", "ann@movers.example",
-                          "--role", "sales", "--password-stdin", env=env, stdin=password + "\n")
+        created = run_cli(
+            "createuser",
+            "--username",
+            "ann",
+            "--email",
+            "ann@movers.example",
+            "--role",
+            "sales",
+            "--password-stdin",
+            env=env,
+            stdin=password + "\n",
+        )
         assert created.returncode == 0, created.stderr
         statuses = []
         for _ in range(5):
             # A new connection each time, so the kernel spreads them over both workers.
             with requests.Session() as session:
-                statuses.append(session.post(f"{base}/api/auth/login", json={"username": "ann", "password": "x"},
-                                             headers={"Connection": "close"}).status_code)
+                statuses.append(
+                    session.post(
+                        f"{base}/api/auth/login",
+                        json={"username": "ann", "password": "x"},
+                        headers={"Connection": "close"},
+                        timeout=10,
+                    ).status_code
+                )
         assert statuses == [401] * 5
-        sixth = requests.post(f"{base}/api/auth/login", json={"username": "ann", "password": password})
+        sixth = requests.post(
+            f"{base}/api/auth/login", json={"username": "ann", "password": password}, timeout=10
+        )
         assert sixth.status_code == 429, "counters must be shared by every worker"
         for _ in range(40):
-            requests.get(f"{base}/api/health", headers={"Connection": "close"})
-        text = requests.get(f"{base}/metrics").text
-        assert _metric(text, "simplepro_http_requests_total", route="/api/health", status="200") >= 40
+            requests.get(f"{base}/api/health", headers={"Connection": "close"}, timeout=10)
+        text = requests.get(f"{base}/metrics", timeout=10).text
+        assert (
+            _metric(text, "simplepro_http_requests_total", route="/api/health", status="200") >= 40
+        )
         assert _metric(text, "simplepro_logins_total", outcome="failure") == 5
         assert "simplepro_build_info" in text
-        served_by = {m.group(1) for f in (tmp_path / "prometheus").iterdir() if (m := re.search(r"_(\d+)\.db$", f.name))}
+        served_by = {
+            m.group(1)
+            for f in (tmp_path / "prometheus").iterdir()
+            if (m := re.search(r"_(\d+)\.db$", f.name))
+        }
         assert len(served_by) == 2, f"expected both workers to serve requests, saw pids {served_by}"
 
 
 def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path) -> None:
     env = cli_env(tmp_path, DATABASE_URL="postgresql://nobody@127.0.0.1:9/nothing")
     with running_server(env, migrate=False) as base:
-        assert requests.get(f"{base}/api/health").status_code == 200  # liveness: the process is up
-        ready = requests.get(f"{base}/api/health/ready")
+        assert (
+            requests.get(f"{base}/api/health", timeout=10).status_code == 200
+        )  # liveness: the process is up
+        ready = requests.get(f"{base}/api/health/ready", timeout=10)
         assert ready.status_code == 503
         body = ready.json()
         assert body["status"] == "error" and body["checks"]["db"]["status"] == "error"
         assert body["checks"]["redis"]["status"] == "not_configured"
-        assert requests.get(f"{base}/api/health/db").status_code == 503
+        assert requests.get(f"{base}/api/health/db", timeout=10).status_code == 503
 
 
 def test_production_refuses_to_start_with_placeholder_secrets(tmp_path: Path) -> None:

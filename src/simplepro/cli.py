@@ -1,11 +1,11 @@
 """The `simplepro` command.
 
-  simplepro serve [--host H] [--port P] [--workers N]   ASGI server (uvicorn + uvloop)
-  simplepro migrate                                      apply migrations, create cache table
-  simplepro check-deploy                                 production readiness, non-zero on error
-  simplepro seed-demo                                    demo company (refused in production)
-  simplepro createuser --username U --email E --role R --password-stdin
-  simplepro <any Django management command>
+simplepro serve [--host H] [--port P] [--workers N]   ASGI server (uvicorn + uvloop)
+simplepro migrate                                      apply migrations, create cache table
+simplepro check-deploy                                 production readiness, non-zero on error
+simplepro seed-demo                                    demo company (refused in production)
+simplepro createuser --username U --email E --role R --password-stdin
+simplepro <any Django management command>
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ def _prepare_metrics_dir() -> None:
 def serve(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="simplepro serve", description="Serve SimplePro over HTTP.")
+    parser = argparse.ArgumentParser(
+        prog="simplepro serve", description="Serve SimplePro over HTTP."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -63,7 +65,10 @@ def serve(argv: list[str]) -> int:
             return 1
     import uvicorn
 
-    print(f"SimplePro serving on http://{args.host}:{args.port}/ ({args.workers} worker(s))", flush=True)
+    print(
+        f"SimplePro serving on http://{args.host}:{args.port}/ ({args.workers} worker(s))",
+        flush=True,
+    )
     uvicorn.run(
         "simplepro.asgi:application",
         host=args.host,

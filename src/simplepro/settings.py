@@ -41,7 +41,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 try:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 except OSError as exc:
-    raise ConfigurationError(f"SIMPLEPRO_DATA_DIR={DATA_DIR} cannot be created: {exc.strerror}") from None
+    raise ConfigurationError(
+        f"SIMPLEPRO_DATA_DIR={DATA_DIR} cannot be created: {exc.strerror}"
+    ) from None
 MEDIA_URL = "/media/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 def login(client: Any, username: str, password: str = PASSWORD, **extra: Any) -> Any:
     return client.post(
-        "/api/auth/login", json.dumps({"username": username, "password": password}),
-        content_type="application/json", **extra,
+        "/api/auth/login",
+        json.dumps({"username": username, "password": password}),
+        content_type="application/json",
+        **extra,
     )
 
 
@@ -53,7 +55,9 @@ def test_inactive_user_cannot_log_in(personas: Any, anonymous_api: Any) -> None:
 
 def test_refresh_rotates_and_reuse_revokes_the_session(personas: Any, anonymous_api: Any) -> None:
     first = login(anonymous_api, "sales").json()
-    refreshed = anonymous_api.post_json("/api/auth/refresh", {"refresh_token": first["refresh_token"]})
+    refreshed = anonymous_api.post_json(
+        "/api/auth/refresh", {"refresh_token": first["refresh_token"]}
+    )
     assert refreshed.status_code == 200
     second = refreshed.json()
     assert second["refresh_token"] != first["refresh_token"]
@@ -62,21 +66,28 @@ def test_refresh_rotates_and_reuse_revokes_the_session(personas: Any, anonymous_
     reused = anonymous_api.post_json("/api/auth/refresh", {"refresh_token": first["refresh_token"]})
     assert reused.status_code == 401
     assert ApiClient(token=second["access_token"]).get("/api/auth/me").status_code == 401
-    assert anonymous_api.post_json(
-        "/api/auth/refresh", {"refresh_token": second["refresh_token"]}
-    ).status_code == 401
+    assert (
+        anonymous_api.post_json(
+            "/api/auth/refresh", {"refresh_token": second["refresh_token"]}
+        ).status_code
+        == 401
+    )
     assert DeviceSession.objects.get().revoked_reason == "refresh token reused"
 
 
 def test_refresh_with_unknown_token_is_401(anonymous_api: Any, db: None) -> None:
-    assert anonymous_api.post_json("/api/auth/refresh", {"refresh_token": "nope"}).status_code == 401
+    assert (
+        anonymous_api.post_json("/api/auth/refresh", {"refresh_token": "nope"}).status_code == 401
+    )
 
 
 def test_logout_stops_the_access_token_at_once(personas: Any, api_as: Any) -> None:
     api = api_as(personas["sales"])
     assert api.post("/api/auth/logout").status_code == 204
     assert api.get("/api/auth/me").status_code == 401
-    assert api.post_json("/api/auth/refresh", {"refresh_token": api.refresh_token}).status_code == 401
+    assert (
+        api.post_json("/api/auth/refresh", {"refresh_token": api.refresh_token}).status_code == 401
+    )
 
 
 def test_sessions_list_and_end_one(personas: Any, api_as: Any) -> None:
@@ -97,7 +108,9 @@ def test_cannot_end_someone_elses_session(personas: Any, api_as: Any) -> None:
     assert victim.get("/api/auth/me").status_code == 200
 
 
-def test_new_first_jwt_key_rotates_signing_without_logging_out(personas: Any, api_as: Any, settings: Any) -> None:
+def test_new_first_jwt_key_rotates_signing_without_logging_out(
+    personas: Any, api_as: Any, settings: Any
+) -> None:
     old = api_as(personas["sales"])
     settings.JWT_KEYS = [{"kid": "2027-01", "secret": "n" * 48}, *settings.JWT_KEYS]
     assert old.get("/api/auth/me").status_code == 200
@@ -120,17 +133,25 @@ def test_deactivation_revokes_every_session_at_once(personas: Any, api_as: Any) 
     assert response.status_code == 200
     assert target.get("/api/auth/me").status_code == 401
     assert not DeviceSession.objects.active().filter(user=personas["sales"]).exists()
-    assert AuditRecord.objects.filter(action="deactivate", entity_id=str(personas["sales"].pk)).exists()
+    assert AuditRecord.objects.filter(
+        action="deactivate", entity_id=str(personas["sales"].pk)
+    ).exists()
 
 
 def test_change_own_password_signs_out_other_sessions(personas: Any, api_as: Any) -> None:
     here = api_as(personas["sales"])
     elsewhere = api_as(personas["sales"])
-    weak = here.post_json("/api/auth/password", {"current_password": PASSWORD, "new_password": "123"})
+    weak = here.post_json(
+        "/api/auth/password", {"current_password": PASSWORD, "new_password": "123"}
+    )
     assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "new_password"
-    wrong = here.post_json("/api/auth/password", {"current_password": "x", "new_password": "Another-Long-Pass-7"})
+    wrong = here.post_json(
+        "/api/auth/password", {"current_password": "x", "new_password": "Another-Long-Pass-7"}
+    )
     assert wrong.status_code == 422
-    ok = here.post_json("/api/auth/password", {"current_password": PASSWORD, "new_password": "Another-Long-Pass-7"})
+    ok = here.post_json(
+        "/api/auth/password", {"current_password": PASSWORD, "new_password": "Another-Long-Pass-7"}
+    )
     assert ok.status_code == 204
     assert here.get("/api/auth/me").status_code == 200
     assert elsewhere.get("/api/auth/me").status_code == 401
@@ -141,7 +162,11 @@ def test_password_reset_request_never_reveals_accounts(
     personas: Any, anonymous_api: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        known = anonymous_api.post_json("/api/auth/password-reset", {"email": "sales@movers.example"})
-        unknown = anonymous_api.post_json("/api/auth/password-reset", {"email": "nobody@movers.example"})
+        known = anonymous_api.post_json(
+            "/api/auth/password-reset", {"email": "sales@movers.example"}
+        )
+        unknown = anonymous_api.post_json(
+            "/api/auth/password-reset", {"email": "nobody@movers.example"}
+        )
     assert known.status_code == unknown.status_code == 202
     assert [m.to for m in mailoutbox] == [["sales@movers.example"]]

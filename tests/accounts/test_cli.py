@@ -18,22 +18,46 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     environment = cli_env(data)
     result = run_cli("migrate", env=environment)
     assert result.returncode == 0, result.stderr
-    yield environment
+    return environment
 
 
 def test_createuser_reads_the_password_from_stdin(env: dict[str, str]) -> None:
-    result = run_cli("createuser", "--username", "dora", "--email", "dora@movers.example", "--role",
-                     "dispatcher", "--password-stdin", env=env, stdin="Dispatch-Pass-2026\n")
+    result = run_cli(
+        "createuser",
+        "--username",
+        "dora",
+        "--email",
+        "dora@movers.example",
+        "--role",
+        "dispatcher",
+        "--password-stdin",
+        env=env,
+        stdin="Dispatch-Pass-2026\n",
+    )
     assert result.returncode == 0, result.stderr
-    check = run_cli("shell", "-v", "0", "-c",
-                    "from simplepro.accounts.models import User; u = User.objects.get(username='dora'); "
-                    "print(u.role, u.check_password('Dispatch-Pass-2026'), u.check_password('Dispatch-Pass-2026\\n'))",
-                    env=env)
+    check = run_cli(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from simplepro.accounts.models import User; u = User.objects.get(username='dora'); "
+        "print(u.role, u.check_password('Dispatch-Pass-2026'), u.check_password('Dispatch-Pass-2026\\n'))",
+        env=env,
+    )
     assert check.stdout.split() == ["dispatcher", "True", "False"]
 
 
 def test_createuser_refuses_an_existing_username(env: dict[str, str]) -> None:
-    args = ("createuser", "--username", "eve", "--email", "eve@movers.example", "--role", "sales", "--password-stdin")
+    args = (
+        "createuser",
+        "--username",
+        "eve",
+        "--email",
+        "eve@movers.example",
+        "--role",
+        "sales",
+        "--password-stdin",
+    )
     assert run_cli(*args, env=env, stdin="Sales-Pass-2026\n").returncode == 0
     again = run_cli(*args, env=env, stdin="Sales-Pass-2026\n")
     assert again.returncode == 1
@@ -41,11 +65,31 @@ def test_createuser_refuses_an_existing_username(env: dict[str, str]) -> None:
 
 
 def test_createuser_rejects_unknown_roles_and_weak_passwords(env: dict[str, str]) -> None:
-    bad_role = run_cli("createuser", "--username", "x1", "--email", "x1@movers.example", "--role", "king",
-                       "--password-stdin", env=env, stdin="Whatever-Pass-1\n")
+    bad_role = run_cli(
+        "createuser",
+        "--username",
+        "x1",
+        "--email",
+        "x1@movers.example",
+        "--role",
+        "king",
+        "--password-stdin",
+        env=env,
+        stdin="Whatever-Pass-1\n",
+    )
     assert bad_role.returncode != 0
-    weak = run_cli("createuser", "--username", "x2", "--email", "x2@movers.example", "--role", "sales",
-                   "--password-stdin", env=env, stdin="123\n")
+    weak = run_cli(
+        "createuser",
+        "--username",
+        "x2",
+        "--email",
+        "x2@movers.example",
+        "--role",
+        "sales",
+        "--password-stdin",
+        env=env,
+        stdin="123\n",
+    )
     assert weak.returncode == 1 and "too short" in weak.stderr
 
 
@@ -56,10 +100,15 @@ def test_seed_demo_is_idempotent_and_prints_the_login_once(env: dict[str, str]) 
     second = run_cli("seed-demo", env=env)
     assert second.returncode == 0
     assert "password:" not in second.stdout
-    count = run_cli("shell", "-v", "0", "-c",
-                    "from simplepro.customers.models import Customer; from simplepro.accounts.models import User;"
-                    "print(Customer.objects.count(), sorted(set(User.objects.values_list('role', flat=True))))",
-                    env=env)
+    count = run_cli(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from simplepro.customers.models import Customer; from simplepro.accounts.models import User;"
+        "print(Customer.objects.count(), sorted(set(User.objects.values_list('role', flat=True))))",
+        env=env,
+    )
     customers, roles = count.stdout.split(" ", 1)
     assert customers == "50"
     assert roles.count("'") == 16  # all eight roles
@@ -75,4 +124,7 @@ def test_seed_demo_refuses_production(tmp_path: Path) -> None:
 
 def test_help_lists_the_commands(env: dict[str, str]) -> None:
     result = run_cli("--help", env=env)
-    assert all(word in result.stdout for word in ("serve", "migrate", "check-deploy", "seed-demo", "createuser"))
+    assert all(
+        word in result.stdout
+        for word in ("serve", "migrate", "check-deploy", "seed-demo", "createuser")
+    )

@@ -19,7 +19,8 @@ def test_admin_invites_a_user_who_sets_a_password_by_link(
     admin = api_as(personas["admin"])
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post_json(
-            "/api/users", {"username": "newbie", "email": "newbie@movers.example", "role": "dispatcher"}
+            "/api/users",
+            {"username": "newbie", "email": "newbie@movers.example", "role": "dispatcher"},
         )
     assert response.status_code == 201
     user = User.objects.get(username="newbie")
@@ -45,7 +46,12 @@ def test_create_user_with_password_validates_strength(personas: Any, api_as: Any
     admin = api_as(personas["admin"])
     response = admin.post_json(
         "/api/users",
-        {"username": "weak", "email": "weak@movers.example", "role": "sales", "password": "password"},
+        {
+            "username": "weak",
+            "email": "weak@movers.example",
+            "role": "sales",
+            "password": "password",
+        },
     )
     assert response.status_code == 422
     assert not User.objects.filter(username="weak").exists()
@@ -53,7 +59,9 @@ def test_create_user_with_password_validates_strength(personas: Any, api_as: Any
 
 def test_duplicate_username_is_409(personas: Any, api_as: Any) -> None:
     admin = api_as(personas["admin"])
-    response = admin.post_json("/api/users", {"username": "SALES", "email": "x@movers.example", "role": "sales"})
+    response = admin.post_json(
+        "/api/users", {"username": "SALES", "email": "x@movers.example", "role": "sales"}
+    )
     assert response.status_code == 409
 
 
@@ -71,8 +79,13 @@ def test_admin_cannot_touch_or_create_super_admins(personas: Any, api_as: Any) -
     admin = api_as(personas["admin"])
     owner = personas["super_admin"]
     assert admin.patch_json(f"/api/users/{owner.pk}", {"is_active": False}).status_code == 403
-    assert admin.patch_json(f"/api/users/{personas['sales'].pk}", {"role": "super_admin"}).status_code == 403
-    created = admin.post_json("/api/users", {"username": "boss2", "email": "b@movers.example", "role": "super_admin"})
+    assert (
+        admin.patch_json(f"/api/users/{personas['sales'].pk}", {"role": "super_admin"}).status_code
+        == 403
+    )
+    created = admin.post_json(
+        "/api/users", {"username": "boss2", "email": "b@movers.example", "role": "super_admin"}
+    )
     assert created.status_code == 403
     owner.refresh_from_db()
     assert owner.is_active and not User.objects.filter(username="boss2").exists()
@@ -87,7 +100,9 @@ def test_nobody_deactivates_or_demotes_themselves(personas: Any, api_as: Any) ->
     assert me.is_active and me.role == "admin"
 
 
-def test_admin_sends_reset_link(personas: Any, api_as: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_admin_sends_reset_link(
+    personas: Any, api_as: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     admin = api_as(personas["admin"])
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(f"/api/users/{personas['sales'].pk}/password-reset")
@@ -108,7 +123,10 @@ def test_completed_reset_signs_out_every_session(personas: Any, api_as: Any) -> 
     token = default_token_generator.make_token(user)
     browser = Client()
     page = browser.get(f"/password-reset/{uid}/{token}/", follow=True)
-    browser.post(page.redirect_chain[-1][0], {"new_password1": "Brand-New-Pass-88", "new_password2": "Brand-New-Pass-88"})
+    browser.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "Brand-New-Pass-88", "new_password2": "Brand-New-Pass-88"},
+    )
     assert api.get("/api/auth/me").status_code == 401
     assert not DeviceSession.objects.active().filter(user=user).exists()
 
@@ -124,12 +142,21 @@ def test_company_read_and_update(personas: Any, api_as: Any) -> None:
     admin = api_as(personas["admin"])
     response = admin.patch_json(
         "/api/company",
-        {"name": "Bay Movers", "usdot_number": "1234567", "mc_number": "MC-1", "time_zone": "America/Chicago",
-         "phone_region": "gb"},
+        {
+            "name": "Bay Movers",
+            "usdot_number": "1234567",
+            "mc_number": "MC-1",
+            "time_zone": "America/Chicago",
+            "phone_region": "gb",
+        },
     )
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert (body["name"], body["time_zone"], body["phone_region"]) == ("Bay Movers", "America/Chicago", "GB")
+    assert (body["name"], body["time_zone"], body["phone_region"]) == (
+        "Bay Movers",
+        "America/Chicago",
+        "GB",
+    )
     assert api_as(personas["crew_member"]).get("/api/company").json()["name"] == "Bay Movers"
     record = AuditRecord.objects.get(entity_type="company")
     assert record.changes["name"]["after"] == "Bay Movers"
@@ -137,14 +164,19 @@ def test_company_read_and_update(personas: Any, api_as: Any) -> None:
 
 def test_company_rejects_bad_time_zone_and_region(personas: Any, api_as: Any) -> None:
     admin = api_as(personas["admin"])
-    assert admin.patch_json("/api/company", {"time_zone": "Mars/Olympus"}).json()["errors"][0]["field"] == "time_zone"
+    assert (
+        admin.patch_json("/api/company", {"time_zone": "Mars/Olympus"}).json()["errors"][0]["field"]
+        == "time_zone"
+    )
     assert admin.patch_json("/api/company", {"phone_region": "ZZ"}).status_code == 422
 
 
 def test_company_phone_region_governs_customer_phones(personas: Any, api_as: Any) -> None:
     admin = api_as(personas["admin"])
     admin.patch_json("/api/company", {"phone_region": "GB"})
-    customer = admin.post_json("/api/customers", {"type": "residential", "name": "Brit", "phones": ["020 7946 0958"]})
+    customer = admin.post_json(
+        "/api/customers", {"type": "residential", "name": "Brit", "phones": ["020 7946 0958"]}
+    )
     assert customer.json()["phones"] == ["+442079460958"]
 
 
@@ -156,7 +188,9 @@ def test_company_logo_upload(personas: Any, api_as: Any, settings: Any, tmp_path
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     ok = admin.post("/api/company/logo", {"logo": SimpleUploadedFile("logo.png", png, "image/png")})
     assert ok.status_code == 200 and ok.json()["logo_url"].startswith("/media/company/")
-    bad = admin.post("/api/company/logo", {"logo": SimpleUploadedFile("x.png", b"<svg/>", "image/png")})
+    bad = admin.post(
+        "/api/company/logo", {"logo": SimpleUploadedFile("x.png", b"<svg/>", "image/png")}
+    )
     assert bad.status_code == 422
 
 
@@ -164,8 +198,15 @@ def test_login_with_password_after_create(personas: Any, api_as: Any, anonymous_
     admin = api_as(personas["admin"])
     admin.post_json(
         "/api/users",
-        {"username": "crewx", "email": "crewx@movers.example", "role": "crew_member", "password": "Strong-Enough-123"},
+        {
+            "username": "crewx",
+            "email": "crewx@movers.example",
+            "role": "crew_member",
+            "password": "Strong-Enough-123",
+        },
     )
-    response = anonymous_api.post_json("/api/auth/login", {"username": "crewx", "password": "Strong-Enough-123"})
+    response = anonymous_api.post_json(
+        "/api/auth/login", {"username": "crewx", "password": "Strong-Enough-123"}
+    )
     assert response.status_code == 200
     assert PASSWORD != "Strong-Enough-123"

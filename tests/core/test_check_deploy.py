@@ -42,11 +42,22 @@ def test_good_production_configuration_passes(tmp_path: Path) -> None:
     [
         ({"SIMPLEPRO_DEBUG": "true"}, "simplepro.E001"),
         ({"SIMPLEPRO_SECRET_KEY_FILE": "<unset>"}, "simplepro.E002"),
-        ({"SIMPLEPRO_SECRET_KEY_FILE": "<unset>", "SIMPLEPRO_SECRET_KEY": "too-short-secret"}, "simplepro.E003"),
-        ({"SIMPLEPRO_SECRET_KEY_FILE": "<unset>", "SIMPLEPRO_SECRET_KEY": "simplepro_dev_2024"}, "simplepro.E004"),
+        (
+            {"SIMPLEPRO_SECRET_KEY_FILE": "<unset>", "SIMPLEPRO_SECRET_KEY": "too-short-secret"},
+            "simplepro.E003",
+        ),
+        (
+            {"SIMPLEPRO_SECRET_KEY_FILE": "<unset>", "SIMPLEPRO_SECRET_KEY": "simplepro_dev_2024"},
+            "simplepro.E004",
+        ),
         ({"SIMPLEPRO_JWT_KEYS": "<unset>"}, "simplepro.E005"),
         ({"SIMPLEPRO_JWT_KEYS": '[{"kid": "a", "secret": "short"}]'}, "simplepro.E006"),
-        ({"SIMPLEPRO_JWT_KEYS": '[{"kid": "a", "secret": "your-super-secret-jwt-key-change-in-production"}]'}, "simplepro.E007"),
+        (
+            {
+                "SIMPLEPRO_JWT_KEYS": '[{"kid": "a", "secret": "your-super-secret-jwt-key-change-in-production"}]'
+            },
+            "simplepro.E007",
+        ),
         ({"DATABASE_URL": "<unset>"}, "simplepro.E008"),
         ({"SIMPLEPRO_ALLOWED_HOSTS": "<unset>"}, "simplepro.E009"),
         ({"SIMPLEPRO_CSRF_TRUSTED_ORIGINS": "<unset>"}, "simplepro.E010"),
@@ -55,7 +66,9 @@ def test_good_production_configuration_passes(tmp_path: Path) -> None:
         ({"SIMPLEPRO_ENV": "embedded"}, "simplepro.E016"),
     ],
 )
-def test_each_problem_is_reported_with_its_fix(tmp_path: Path, override: dict[str, str], finding: str) -> None:
+def test_each_problem_is_reported_with_its_fix(
+    tmp_path: Path, override: dict[str, str], finding: str
+) -> None:
     result = run_cli("check-deploy", env=production_env(tmp_path, **override))
     assert result.returncode == 1
     output = result.stdout + result.stderr
@@ -65,5 +78,10 @@ def test_each_problem_is_reported_with_its_fix(tmp_path: Path, override: dict[st
 
 
 def test_production_never_generates_secrets(tmp_path: Path) -> None:
-    run_cli("check-deploy", env=production_env(tmp_path, SIMPLEPRO_SECRET_KEY_FILE="<unset>", SIMPLEPRO_JWT_KEYS="<unset>"))
+    run_cli(
+        "check-deploy",
+        env=production_env(
+            tmp_path, SIMPLEPRO_SECRET_KEY_FILE="<unset>", SIMPLEPRO_JWT_KEYS="<unset>"
+        ),
+    )
     assert not (tmp_path / "secrets").exists()

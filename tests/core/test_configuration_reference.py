@@ -23,7 +23,12 @@ def variables_read_by_code() -> set[str]:
 
 
 def test_the_scan_finds_the_core_variables() -> None:
-    assert {"SIMPLEPRO_ENV", "DATABASE_URL", "REDIS_URL", "SIMPLEPRO_JWT_KEYS"} <= variables_read_by_code()
+    assert {
+        "SIMPLEPRO_ENV",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SIMPLEPRO_JWT_KEYS",
+    } <= variables_read_by_code()
 
 
 def test_every_variable_is_documented() -> None:
@@ -35,5 +40,9 @@ def test_every_variable_is_documented() -> None:
 def test_every_variable_is_in_the_example_files() -> None:
     for example in (REPO / ".env.example", REPO / "deploy" / "env" / "production.env.example"):
         listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example.read_text(), re.MULTILINE))
-        missing = variables_read_by_code() - listed - {"PROMETHEUS_MULTIPROC_DIR", "SIMPLEPRO_STRICT_TESTS"}
+        missing = (
+            variables_read_by_code()
+            - listed
+            - {"PROMETHEUS_MULTIPROC_DIR", "SIMPLEPRO_STRICT_TESTS"}
+        )
         assert missing == set(), f"{example.name} lacks {sorted(missing)}"

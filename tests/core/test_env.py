@@ -23,7 +23,9 @@ def test_secret_set_twice_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyP
         env_secret("SIMPLEPRO_SECRET_KEY")
 
 
-def test_unreadable_secret_file_names_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_secret_file_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SIMPLEPRO_SECRET_KEY", raising=False)
     monkeypatch.setenv("SIMPLEPRO_SECRET_KEY_FILE", str(tmp_path / "missing"))
     with pytest.raises(ConfigurationError, match="SIMPLEPRO_SECRET_KEY_FILE"):

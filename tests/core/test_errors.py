@@ -30,9 +30,13 @@ def test_malformed_json_is_400(api: Any) -> None:
 
 
 def test_unknown_field_is_422_naming_it(api: Any) -> None:
-    response = api.post_json("/api/customers", {"type": "residential", "name": "A", "colour": "red"})
+    response = api.post_json(
+        "/api/customers", {"type": "residential", "name": "A", "colour": "red"}
+    )
     errors = _is_problem(response, 422)["errors"]
-    assert errors == [{"field": "colour", "code": "extra_forbidden", "message": "Extra inputs are not permitted"}]
+    assert errors == [
+        {"field": "colour", "code": "extra_forbidden", "message": "Extra inputs are not permitted"}
+    ]
 
 
 def test_nested_field_paths(api: Any) -> None:
@@ -65,7 +69,9 @@ def test_missing_token_is_401_with_challenge(anonymous_api: Any) -> None:
 def test_forged_token_is_401(db: None) -> None:
     from tests.conftest import ApiClient
 
-    response = ApiClient(token="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl").get("/api/customers")
+    response = ApiClient(token="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl").get(
+        "/api/customers"
+    )
     _is_problem(response, 401)
 
 
@@ -95,9 +101,13 @@ def test_request_id_is_in_the_json_log_line(api: Any, caplog: Any) -> None:
     import json
     import logging
 
-    api.get("/api/auth/me", HTTP_X_REQUEST_ID="trace-me-42", HTTP_AUTHORIZATION=f"Bearer {api.token}")
+    api.get(
+        "/api/auth/me", HTTP_X_REQUEST_ID="trace-me-42", HTTP_AUTHORIZATION=f"Bearer {api.token}"
+    )
     formatter = logging.getLogger().handlers[0].formatter
-    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "simplepro.access"]
+    lines = [
+        json.loads(formatter.format(r)) for r in caplog.records if r.name == "simplepro.access"
+    ]
     access = [line for line in lines if line.get("request_id") == "trace-me-42"]
     assert len(access) == 1
     line = access[0]

@@ -31,7 +31,9 @@ def test_dead_redis_fails_readiness(client: Client, settings: Any) -> None:
     assert client.get("/api/health").status_code == 200
 
 
-def test_storage_health_writes_and_removes_a_probe(client: Client, settings: Any, tmp_path: Any) -> None:
+def test_storage_health_writes_and_removes_a_probe(
+    client: Client, settings: Any, tmp_path: Any
+) -> None:
     settings.MEDIA_ROOT = tmp_path
     response = client.get("/api/health/storage")
     assert response.status_code == 200 and response.json()["checks"]["storage"]["status"] == "ok"
@@ -44,9 +46,13 @@ def test_health_answers_without_session_or_auth(client: Client) -> None:
     assert "X-RateLimit-Limit" not in response
 
 
-def test_metrics_use_route_templates_and_count_business_events(personas: Any, api_as: Any, client: Client) -> None:
+def test_metrics_use_route_templates_and_count_business_events(
+    personas: Any, api_as: Any, client: Client
+) -> None:
     api = api_as(personas["sales"])
-    created = api.post_json("/api/customers", {"type": "residential", "name": "Metric Mover"}).json()
+    created = api.post_json(
+        "/api/customers", {"type": "residential", "name": "Metric Mover"}
+    ).json()
     api.get(f"/api/customers/{created['id']}")
     text = client.get("/metrics").content.decode()
     assert 'route="/api/customers/<customer_id>"' in text
@@ -73,7 +79,9 @@ def test_metrics_allow_list_in_production(client: Client, settings: Any) -> None
     assert client.get("/metrics", REMOTE_ADDR="10.0.0.5").status_code == 200
 
 
-def test_metrics_refuse_everyone_in_production_without_protection(client: Client, settings: Any) -> None:
+def test_metrics_refuse_everyone_in_production_without_protection(
+    client: Client, settings: Any
+) -> None:
     settings.PRODUCTION = True
     settings.METRICS_TOKEN = ""
     settings.METRICS_ALLOWED_IPS = []

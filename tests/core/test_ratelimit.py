@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client: Any, username: str, password: str, ip: str = "10.0.0.1") -> Any:
-    return client.post_json("/api/auth/login", {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return client.post_json(
+        "/api/auth/login", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_tiers_parse_and_reject_nonsense() -> None:
@@ -23,7 +25,9 @@ def test_tiers_parse_and_reject_nonsense() -> None:
         parse_tiers("0/1")
 
 
-def test_every_api_response_reports_the_tightest_tier(personas: Any, api_as: Any, settings: Any) -> None:
+def test_every_api_response_reports_the_tightest_tier(
+    personas: Any, api_as: Any, settings: Any
+) -> None:
     settings.API_RATE_LIMITS = "1000/1,3/60"
     api = api_as(personas["sales"])
     first = api.get("/api/auth/me")
@@ -94,12 +98,16 @@ def test_forwarded_for_is_ignored_from_untrusted_peers(personas: Any, settings: 
     for n in range(5):
         # An attacker rotating X-Forwarded-For does not escape the per-IP counter.
         client.post_json(
-            "/api/auth/login", {"username": "sales", "password": "wrong"},
-            REMOTE_ADDR="10.5.5.5", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+            "/api/auth/login",
+            {"username": "sales", "password": "wrong"},
+            REMOTE_ADDR="10.5.5.5",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
         )
     blocked = client.post_json(
-        "/api/auth/login", {"username": "sales", "password": PASSWORD},
-        REMOTE_ADDR="10.5.5.5", HTTP_X_FORWARDED_FOR="192.0.2.200",
+        "/api/auth/login",
+        {"username": "sales", "password": PASSWORD},
+        REMOTE_ADDR="10.5.5.5",
+        HTTP_X_FORWARDED_FOR="192.0.2.200",
     )
     assert blocked.status_code == 429
 
@@ -108,16 +116,24 @@ def test_forwarded_for_is_used_behind_a_trusted_proxy(personas: Any, settings: A
     settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     client = ApiClient()
     for _ in range(5):
-        client.post_json("/api/auth/login", {"username": "sales", "password": "wrong"},
-                         REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR="198.51.100.7")
+        client.post_json(
+            "/api/auth/login",
+            {"username": "sales", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.254",
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+        )
     other_client = client.post_json(
-        "/api/auth/login", {"username": "sales", "password": PASSWORD},
-        REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR="198.51.100.8",
+        "/api/auth/login",
+        {"username": "sales", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
     )
     assert other_client.status_code == 200
     same_client = client.post_json(
-        "/api/auth/login", {"username": "sales", "password": PASSWORD},
-        REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.253",
+        "/api/auth/login",
+        {"username": "sales", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.253",
     )
     assert same_client.status_code == 429
 

@@ -66,7 +66,9 @@ def test_missing_required_fields_are_reported(owner_api: Any) -> None:
 
 def test_duplicate_email_or_phone_is_a_warning_not_an_error(owner_api: Any) -> None:
     first = new_customer(owner_api, name="First", emails=["same@example.com"])
-    second = new_customer(owner_api, name="Second", emails=["SAME@example.com"], phones=["6175550100"])
+    second = new_customer(
+        owner_api, name="Second", emails=["SAME@example.com"], phones=["6175550100"]
+    )
     assert second["duplicates"] == [
         {"id": first["id"], "name": "First", "matched_on": "email", "value": "same@example.com"}
     ]
@@ -120,13 +122,17 @@ def test_archive_and_restore(owner_api: Any) -> None:
     restored = owner_api.post(f"/api/customers/{customer['id']}/restore").json()
     assert restored["archived"] is False
     actions = list(
-        AuditRecord.objects.filter(entity_id=customer["id"]).order_by("at").values_list("action", flat=True)
+        AuditRecord.objects.filter(entity_id=customer["id"])
+        .order_by("at")
+        .values_list("action", flat=True)
     )
     assert actions == ["create", "archive", "restore"]
 
 
 def test_search_by_name_email_and_phone_digits(owner_api: Any) -> None:
-    ana = new_customer(owner_api, name="Ana Lopez", emails=["ana@movers.example"], phones=["617-555-0199"])
+    ana = new_customer(
+        owner_api, name="Ana Lopez", emails=["ana@movers.example"], phones=["617-555-0199"]
+    )
     new_customer(owner_api, name="Bob Stone", emails=["bob@other.example"], phones=["508 555 0100"])
 
     def ids(query: str) -> list[str]:
@@ -142,8 +148,14 @@ def test_search_by_name_email_and_phone_digits(owner_api: Any) -> None:
 
 def test_filters_and_ordering(owner_api: Any, personas: Any) -> None:
     sales = personas["sales"]
-    a = new_customer(owner_api, name="Alpha", status="active", source="referral", tags=["piano"],
-                     assigned_salesperson_id=str(sales.pk))
+    a = new_customer(
+        owner_api,
+        name="Alpha",
+        status="active",
+        source="referral",
+        tags=["piano"],
+        assigned_salesperson_id=str(sales.pk),
+    )
     b = new_customer(owner_api, name="Bravo", status="lead", source="website")
     get = lambda q: [c["id"] for c in owner_api.get("/api/customers", q).json()["items"]]  # noqa: E731
     assert get({"status": "active"}) == [a["id"]]
@@ -152,7 +164,10 @@ def test_filters_and_ordering(owner_api: Any, personas: Any) -> None:
     assert get({"salesperson": str(sales.pk)}) == [a["id"]]
     assert get({"ordering": "name"}) == [a["id"], b["id"]]
     assert get({"ordering": "-name"}) == [b["id"], a["id"]]
-    assert get({"created_after": "2000-01-01T00:00:00Z", "ordering": "created_at"}) == [a["id"], b["id"]]
+    assert get({"created_after": "2000-01-01T00:00:00Z", "ordering": "created_at"}) == [
+        a["id"],
+        b["id"],
+    ]
     assert get({"created_before": "2000-01-01T00:00:00Z"}) == []
     assert owner_api.get("/api/customers", {"status": "sleeping"}).status_code == 422
 
@@ -184,15 +199,25 @@ def test_list_query_count_does_not_grow_with_rows(owner_api: Any) -> None:
 def test_unknown_salesperson_is_422(owner_api: Any) -> None:
     response = owner_api.post_json(
         "/api/customers",
-        {"type": "residential", "name": "X", "assigned_salesperson_id": "00000000-0000-0000-0000-000000000000"},
+        {
+            "type": "residential",
+            "name": "X",
+            "assigned_salesperson_id": "00000000-0000-0000-0000-000000000000",
+        },
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "assigned_salesperson_id"
 
 
 def test_csv_export_then_import_round_trip(owner_api: Any) -> None:
-    new_customer(owner_api, name="=HYPERLINK(1)", emails=["a@x.example"], phones=["6175550101"], tags=["piano"],
-                 addresses=[{"line1": "1 Elm", "city": "Boston", "region": "MA", "postal_code": "02108"}])
+    new_customer(
+        owner_api,
+        name="=HYPERLINK(1)",
+        emails=["a@x.example"],
+        phones=["6175550101"],
+        tags=["piano"],
+        addresses=[{"line1": "1 Elm", "city": "Boston", "region": "MA", "postal_code": "02108"}],
+    )
     response = owner_api.get("/api/customers/export.csv")
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode()
@@ -205,7 +230,11 @@ def test_csv_export_then_import_round_trip(owner_api: Any) -> None:
     assert imported.status_code == 201, imported.json()
     assert imported.json() == {"created": 1}
     customer = Customer.objects.get()
-    assert (customer.phones, customer.tags, customer.addresses[0]["city"]) == (["+16175550101"], ["piano"], "Boston")
+    assert (customer.phones, customer.tags, customer.addresses[0]["city"]) == (
+        ["+16175550101"],
+        ["piano"],
+        "Boston",
+    )
     assert CustomerLookup.objects.filter(customer=customer, kind="phone").count() == 1
     assert AuditRecord.objects.filter(entity_id=str(customer.pk), action="import").count() == 1
 

@@ -59,7 +59,9 @@ def login(request: HttpRequest, payload: LoginIn) -> dict[str, Any]:
 
 @auth_router.post("/refresh", auth=None, response={200: TokenOut, **PROBLEM})
 def refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, Any]:
-    return _tokens(services.auth_refresh(refresh_token=payload.refresh_token, ip=client_ip(request)))
+    return _tokens(
+        services.auth_refresh(refresh_token=payload.refresh_token, ip=client_ip(request))
+    )
 
 
 @auth_router.post("/logout", response={204: None, **PROBLEM})
@@ -120,11 +122,14 @@ def end_session(request: HttpRequest, session_id: UUID) -> Status[None]:
     session = selectors.active_sessions(user=user).filter(pk=session_id).first()
     if session is None:
         raise NotFound("session")
-    services.session_revoke(session=session, actor=user, reason="ended by user", ip=client_ip(request))
+    services.session_revoke(
+        session=session, actor=user, reason="ended by user", ip=client_ip(request)
+    )
     return Status(204, None)
 
 
 # --- users ---------------------------------------------------------------------------------
+
 
 @users_router.get("", response={200: UserPageOut, **PROBLEM})
 def list_users(
@@ -169,6 +174,7 @@ def send_password_reset(request: HttpRequest, user_id: UUID) -> Status[None]:
 
 # --- company -------------------------------------------------------------------------------
 
+
 def _company_out(company: Company) -> dict[str, Any]:
     data = {name: getattr(company, name) for name in services.COMPANY_FIELDS}
     data["logo_url"] = company.logo.url if company.logo else None
@@ -193,5 +199,3 @@ def update_company(request: HttpRequest, payload: CompanyUpdateIn) -> dict[str, 
 def upload_logo(request: HttpRequest, logo: File[UploadedFile]) -> dict[str, Any]:
     admin = require(request, "company.change")
     return _company_out(services.company_update(actor=admin, logo=logo))
-
-

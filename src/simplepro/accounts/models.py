@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -30,8 +30,10 @@ class Company(models.Model):
     time_zone = models.CharField(max_length=64, default="America/New_York")
     currency = models.CharField(max_length=3, default="USD")
     phone_region = models.CharField(
-        max_length=2, default="US", help_text="Region used to read phone numbers typed "
-        "without a country code (ISO 3166 alpha-2)."
+        max_length=2,
+        default="US",
+        help_text="Region used to read phone numbers typed "
+        "without a country code (ISO 3166 alpha-2).",
     )
     usdot_number = models.CharField("USDOT number", max_length=20, blank=True)
     mc_number = models.CharField("MC number", max_length=20, blank=True)
@@ -60,8 +62,6 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.CREW_MEMBER)
     phone = models.CharField(max_length=20, blank=True)
-
-    objects: ClassVar[UserManager[User]] = UserManager()
 
     class Meta:
         ordering = ("username",)

@@ -28,7 +28,7 @@ class RefreshIn(StrictIn):
 class TokenOut(Schema):
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth scheme name
     expires_in: int
 
 
@@ -62,8 +62,14 @@ class SessionOut(Schema):
 
 
 RoleName = Literal[
-    "super_admin", "admin", "manager", "dispatcher", "sales", "customer_service",
-    "crew_lead", "crew_member",
+    "super_admin",
+    "admin",
+    "manager",
+    "dispatcher",
+    "sales",
+    "customer_service",
+    "crew_lead",
+    "crew_member",
 ]
 assert set(RoleName.__args__) == set(Role.values)  # type: ignore[attr-defined]
 
@@ -76,7 +82,8 @@ class UserCreateIn(StrictIn):
     last_name: str = Field(default="", max_length=150)
     phone: str = Field(default="", max_length=20)
     password: str | None = Field(
-        default=None, max_length=1024,
+        default=None,
+        max_length=1024,
         description="Leave out to send the user an invitation link instead.",
     )
 

@@ -4,8 +4,18 @@ from django.db.models import Q, QuerySet
 
 from simplepro.accounts.models import DeviceSession, User
 
-USER_ORDERINGS = {"username", "-username", "date_joined", "-date_joined", "role", "-role",
-                  "last_login", "-last_login", "email", "-email"}
+USER_ORDERINGS = {
+    "username",
+    "-username",
+    "date_joined",
+    "-date_joined",
+    "role",
+    "-role",
+    "last_login",
+    "-last_login",
+    "email",
+    "-email",
+}
 
 
 def active_sessions(*, user: User) -> QuerySet[DeviceSession]:
@@ -31,4 +41,6 @@ def user_list(
 
 
 def salespeople() -> QuerySet[User]:
-    return User.objects.filter(is_active=True, role__in=["sales", "manager", "admin", "super_admin"])
+    return User.objects.filter(
+        is_active=True, role__in=["sales", "manager", "admin", "super_admin"]
+    )

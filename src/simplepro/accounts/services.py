@@ -73,9 +73,7 @@ def _refuse_if_locked_out(username: str, ip: str) -> None:
 def _find_login_user(username: str) -> User | None:
     """Username or e-mail, case-insensitively."""
     field = "email" if "@" in username else "username"
-    return (
-        User.objects.annotate(key=Lower(field)).filter(key=username.strip().lower()).first()
-    )
+    return User.objects.annotate(key=Lower(field)).filter(key=username.strip().lower()).first()
 
 
 def credentials_check(*, username: str, password: str, ip: str) -> User:
@@ -226,7 +224,9 @@ def session_revoke(*, session: DeviceSession, actor: User, reason: str, ip: str 
         _revoke(session, reason=reason, actor=actor, ip=ip or None)
 
 
-def _revoke_all(user: User, *, reason: str, actor: User | None, keep: DeviceSession | None = None) -> int:
+def _revoke_all(
+    user: User, *, reason: str, actor: User | None, keep: DeviceSession | None = None
+) -> int:
     sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
     if keep is not None:
         sessions = sessions.exclude(pk=keep.pk)
@@ -407,16 +407,30 @@ def _send_password_link(user: User, *, invitation: bool) -> None:
         body = f"Hello {user.display_name},\n\nSet your password to sign in:\n{link}\n"
     else:
         subject = f"Reset your {name} SimplePro password"
-        body = f"Hello {user.display_name},\n\nSet a new password here:\n{link}\n\n" \
+        body = (
+            f"Hello {user.display_name},\n\nSet a new password here:\n{link}\n\n"
             "If you did not ask for this, ignore this message."
+        )
     send_mail(subject, body, None, [user.email])
 
 
 # --- Company -----------------------------------------------------------------------------
 
 COMPANY_FIELDS = (
-    "name", "legal_name", "time_zone", "currency", "phone_region", "usdot_number", "mc_number",
-    "email", "phone", "address_line1", "address_line2", "city", "region", "postal_code",
+    "name",
+    "legal_name",
+    "time_zone",
+    "currency",
+    "phone_region",
+    "usdot_number",
+    "mc_number",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
     "country",
 )
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
@@ -440,16 +454,14 @@ def _validate_company(fields: dict[str, Any]) -> None:
         phonenumbers.SUPPORTED_REGIONS
     ):
         raise invalid("phone_region", "invalid", "Not a known two-letter region code.")
-    if "currency" in fields and not (
-        len(fields["currency"]) == 3 and fields["currency"].isalpha()
-    ):
+    if "currency" in fields and not (len(fields["currency"]) == 3 and fields["currency"].isalpha()):
         raise invalid("currency", "invalid", "Use a three-letter ISO 4217 code such as USD.")
     if "name" in fields and not str(fields["name"]).strip():
         raise invalid("name", "blank", "The company needs a name.")
 
 
 def company_update(
-    *, actor: User | None, logo: UploadedFile | None = None, **fields: Any
+    *, actor: User | None, logo: UploadedFile[Any] | None = None, **fields: Any
 ) -> Company:
     unknown = set(fields) - set(COMPANY_FIELDS)
     if unknown:
@@ -474,13 +486,16 @@ def company_update(
         company.save()
         if changes:
             audit_record(
-                actor=actor, action="update", entity_type="company", entity_id=company.pk,
+                actor=actor,
+                action="update",
+                entity_type="company",
+                entity_id=company.pk,
                 changes=changes,
             )
     return company
 
 
-def _validate_logo(logo: UploadedFile) -> None:
+def _validate_logo(logo: UploadedFile[Any]) -> None:
     if (logo.size or 0) > LOGO_MAX_BYTES:
         raise invalid("logo", "too_large", "The logo must be at most 1 MB.")
     head = logo.read(12)

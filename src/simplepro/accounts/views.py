@@ -70,7 +70,11 @@ class LoginView(View):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session[WEB_SESSION_KEY] = str(device.pk)
                 target = request.GET.get("next", "")
-                return redirect(target if target.startswith("/") and not target.startswith("//") else "dashboard")
+                return redirect(
+                    target
+                    if target.startswith("/") and not target.startswith("//")
+                    else "dashboard"
+                )
         return render(request, self.template_name, {"form": form}, status=status)
 
 
@@ -78,7 +82,9 @@ class LogoutView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         device = getattr(request, "device_session", None)
         if device is not None:
-            services.session_revoke(session=device, actor=_user(request), reason="logout", ip=client_ip(request))
+            services.session_revoke(
+                session=device, actor=_user(request), reason="logout", ip=client_ip(request)
+            )
         logout(request)
         return redirect("login")
 
@@ -102,7 +108,9 @@ class DashboardView(LoginRequiredMixin, View):
 
 
 class AccountView(LoginRequiredMixin, View):
-    def _render(self, request: HttpRequest, form: PasswordChangeForm, status: int = 200) -> HttpResponse:
+    def _render(
+        self, request: HttpRequest, form: PasswordChangeForm, status: int = 200
+    ) -> HttpResponse:
         sessions = selectors.active_sessions(user=_user(request))
         current = getattr(request, "device_session", None)
         return render(
@@ -140,7 +148,9 @@ class SessionEndView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, session_id: UUID) -> HttpResponse:
         user = _user(request)
         session = get_object_or_404(selectors.active_sessions(user=user), pk=session_id)
-        services.session_revoke(session=session, actor=user, reason="ended by user", ip=client_ip(request))
+        services.session_revoke(
+            session=session, actor=user, reason="ended by user", ip=client_ip(request)
+        )
         messages.success(request, "Session ended.")
         return redirect("account")
 
@@ -178,7 +188,9 @@ class UserCreateView(PermissionRequiredMixin, View):
     permission = "users.manage"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "accounts/user_form.html", {"form": UserCreateForm(), "creating": True})
+        return render(
+            request, "accounts/user_form.html", {"form": UserCreateForm(), "creating": True}
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = UserCreateForm(request.POST)
@@ -188,9 +200,13 @@ class UserCreateView(PermissionRequiredMixin, View):
             except ProblemError as problem:
                 add_problem_to_form(form, problem)
             else:
-                messages.success(request, f"{user.username} was invited by e-mail to set a password.")
+                messages.success(
+                    request, f"{user.username} was invited by e-mail to set a password."
+                )
                 return redirect("user-list")
-        return render(request, "accounts/user_form.html", {"form": form, "creating": True}, status=422)
+        return render(
+            request, "accounts/user_form.html", {"form": form, "creating": True}, status=422
+        )
 
 
 class UserEditView(PermissionRequiredMixin, View):
@@ -213,7 +229,9 @@ class UserEditView(PermissionRequiredMixin, View):
             else:
                 messages.success(request, f"{target.username} was updated.")
                 return redirect("user-list")
-        return render(request, "accounts/user_form.html", {"form": form, "target": target}, status=422)
+        return render(
+            request, "accounts/user_form.html", {"form": form, "target": target}, status=422
+        )
 
 
 class UserPasswordResetView(PermissionRequiredMixin, View):
@@ -235,7 +253,11 @@ class CompanySettingsView(PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         company = services.company_get()
-        return render(request, "accounts/company.html", {"form": CompanyForm(instance=company), "company": company})
+        return render(
+            request,
+            "accounts/company.html",
+            {"form": CompanyForm(instance=company), "company": company},
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         company = services.company_get()
@@ -243,14 +265,18 @@ class CompanySettingsView(PermissionRequiredMixin, View):
         if form.is_valid():
             fields = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
             try:
-                services.company_update(actor=_user(request), logo=form.cleaned_data.get("logo"), **fields)
+                services.company_update(
+                    actor=_user(request), logo=form.cleaned_data.get("logo"), **fields
+                )
             except ProblemError as problem:
                 add_problem_to_form(form, problem)
             else:
                 messages.success(request, "Company settings saved.")
                 return redirect("company-settings")
         company.refresh_from_db()
-        return render(request, "accounts/company.html", {"form": form, "company": company}, status=422)
+        return render(
+            request, "accounts/company.html", {"form": form, "company": company}, status=422
+        )
 
 
 class AuditListView(PermissionRequiredMixin, View):

@@ -68,7 +68,7 @@ def list_audit(request: HttpRequest, query: Query[AuditQuery]) -> dict[str, Any]
     records = audit_records(
         entity_type=query.entity_type or None,
         entity_id=query.entity_id or None,
-        actor_id=str(query.actor_id) if query.actor_id else None,
+        actor_id=query.actor_id,
         action=query.action or None,
         since=query.since,
         until=query.until,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import QuerySet
 
@@ -11,7 +12,7 @@ def audit_records(
     *,
     entity_type: str | None = None,
     entity_id: str | None = None,
-    actor_id: str | None = None,
+    actor_id: UUID | None = None,
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,

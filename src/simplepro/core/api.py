@@ -18,7 +18,13 @@ from simplepro import __version__
 from simplepro.accounts.auth import AccessTokenAuth
 from simplepro.accounts.models import User
 from simplepro.accounts.permissions import has_permission
-from simplepro.core.problems import FieldError, Forbidden, ProblemError, problem_response, render_problem
+from simplepro.core.problems import (
+    FieldError,
+    Forbidden,
+    ProblemError,
+    problem_response,
+    render_problem,
+)
 
 log = structlog.get_logger("simplepro.api")
 
@@ -66,10 +72,14 @@ def _field_path(loc: Any) -> str:
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors: list[FieldError] = []
     for error in exc.errors:
-        if error.get("type") == "missing" and tuple(error.get("loc", ()))[:1] == ("body",) and len(
-            error.get("loc", ())
-        ) <= 2:
-            errors.append({"field": "body", "code": "missing", "message": "A JSON body is required."})
+        if (
+            error.get("type") == "missing"
+            and tuple(error.get("loc", ()))[:1] == ("body",)
+            and len(error.get("loc", ())) <= 2
+        ):
+            errors.append(
+                {"field": "body", "code": "missing", "message": "A JSON body is required."}
+            )
             continue
         errors.append(
             {
@@ -124,6 +134,7 @@ def _crash(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 # --- helpers for routers -------------------------------------------------------------------
+
 
 def actor(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]

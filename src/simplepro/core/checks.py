@@ -9,21 +9,37 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 MIN_SECRET_BYTES = 32
 # Values seen in examples and in the original system's repository: never acceptable.
 PLACEHOLDERS = frozenset(
     {
-        "change-me", "changeme", "change_me", "replace-me", "secret", "password", "your-secret-key",
+        "change-me",
+        "changeme",
+        "change_me",
+        "replace-me",
+        "secret",
+        "password",
+        "your-secret-key",
         "your-super-secret-jwt-key-change-in-production",
         "your-super-secret-refresh-key-change-in-production",
-        "simplepro_dev_2024", "simplepro_redis_2024", "simplepro_minio_2024",
-        "admin123!", "test123!", "minioadmin",
+        "simplepro_dev_2024",
+        "simplepro_redis_2024",
+        "simplepro_minio_2024",
+        "admin123!",
+        "test123!",
+        "minioadmin",
     }
 )
-PLACEHOLDER_FRAGMENTS = ("change-me", "changeme", "change-in-production", "django-insecure", "example")
+PLACEHOLDER_FRAGMENTS = (
+    "change-me",
+    "changeme",
+    "change-in-production",
+    "django-insecure",
+    "example",
+)
 
 
 def is_placeholder(value: str) -> bool:
@@ -34,15 +50,31 @@ def is_placeholder(value: str) -> bool:
 def _secret_findings(name: str, value: str, ids: tuple[str, str, str]) -> list[CheckMessage]:
     missing, short, placeholder = ids
     if not value:
-        return [Error(f"{name} is not set.", hint=f"Set {name} (or {name}_FILE pointing at a "
-                      "secret file) to at least 32 random bytes, e.g. `openssl rand -base64 48`.",
-                      id=missing)]
+        return [
+            Error(
+                f"{name} is not set.",
+                hint=f"Set {name} (or {name}_FILE pointing at a "
+                "secret file) to at least 32 random bytes, e.g. `openssl rand -base64 48`.",
+                id=missing,
+            )
+        ]
     if is_placeholder(value):
-        return [Error(f"{name} is a known placeholder value.", hint="Generate a random value "
-                      "with `openssl rand -base64 48`; never reuse an example.", id=placeholder)]
+        return [
+            Error(
+                f"{name} is a known placeholder value.",
+                hint="Generate a random value "
+                "with `openssl rand -base64 48`; never reuse an example.",
+                id=placeholder,
+            )
+        ]
     if len(value.encode()) < MIN_SECRET_BYTES:
-        return [Error(f"{name} is shorter than {MIN_SECRET_BYTES} bytes.",
-                      hint="Use `openssl rand -base64 48`.", id=short)]
+        return [
+            Error(
+                f"{name} is shorter than {MIN_SECRET_BYTES} bytes.",
+                hint="Use `openssl rand -base64 48`.",
+                id=short,
+            )
+        ]
     return []
 
 
@@ -50,81 +82,111 @@ def _secret_findings(name: str, value: str, ids: tuple[str, str, str]) -> list[C
 def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     findings: list[CheckMessage] = []
     if not settings.PRODUCTION:
-        findings.append(Error(
-            "SIMPLEPRO_ENV is not 'production': secrets are generated locally and the "
-            "database is the embedded SQLite file.",
-            hint="Set SIMPLEPRO_ENV=production with the variables in "
-                 "deploy/env/production.env.example.",
-            id="simplepro.E016",
-        ))
+        findings.append(
+            Error(
+                "SIMPLEPRO_ENV is not 'production': secrets are generated locally and the "
+                "database is the embedded SQLite file.",
+                hint="Set SIMPLEPRO_ENV=production with the variables in "
+                "deploy/env/production.env.example.",
+                id="simplepro.E016",
+            )
+        )
     if settings.DEBUG:
-        findings.append(Error("DEBUG is on: errors would show internals to visitors.",
-                              hint="Unset SIMPLEPRO_DEBUG.", id="simplepro.E001"))
+        findings.append(
+            Error(
+                "DEBUG is on: errors would show internals to visitors.",
+                hint="Unset SIMPLEPRO_DEBUG.",
+                id="simplepro.E001",
+            )
+        )
     try:
         secret_key = settings.SECRET_KEY
     except ImproperlyConfigured:  # Django refuses to hand out an empty key
         secret_key = ""
     findings += _secret_findings(
-        "SIMPLEPRO_SECRET_KEY", secret_key,
+        "SIMPLEPRO_SECRET_KEY",
+        secret_key,
         ("simplepro.E002", "simplepro.E003", "simplepro.E004"),
     )
     if not settings.JWT_KEYS:
-        findings.append(Error(
-            "SIMPLEPRO_JWT_KEYS is not set: API tokens cannot be signed.",
-            hint='Set SIMPLEPRO_JWT_KEYS (or _FILE) to [{"kid": "2026-01", "secret": "<48 random '
-                 'bytes>"}].',
-            id="simplepro.E005",
-        ))
+        findings.append(
+            Error(
+                "SIMPLEPRO_JWT_KEYS is not set: API tokens cannot be signed.",
+                hint='Set SIMPLEPRO_JWT_KEYS (or _FILE) to [{"kid": "2026-01", "secret": "<48 random '
+                'bytes>"}].',
+                id="simplepro.E005",
+            )
+        )
     kids = [k["kid"] for k in settings.JWT_KEYS]
     if len(kids) != len(set(kids)):
-        findings.append(Error("SIMPLEPRO_JWT_KEYS has two keys with the same kid.",
-                              hint="Give every key its own kid.", id="simplepro.E015"))
+        findings.append(
+            Error(
+                "SIMPLEPRO_JWT_KEYS has two keys with the same kid.",
+                hint="Give every key its own kid.",
+                id="simplepro.E015",
+            )
+        )
     for key in settings.JWT_KEYS:
         findings += _secret_findings(
-            f"SIMPLEPRO_JWT_KEYS[kid={key['kid']}].secret", key["secret"],
+            f"SIMPLEPRO_JWT_KEYS[kid={key['kid']}].secret",
+            key["secret"],
             ("simplepro.E005", "simplepro.E006", "simplepro.E007"),
         )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        findings.append(Error(
-            "The database is SQLite.",
-            hint="Set DATABASE_URL=postgresql://user:password@host:5432/simplepro.",
-            id="simplepro.E008",
-        ))
+        findings.append(
+            Error(
+                "The database is SQLite.",
+                hint="Set DATABASE_URL=postgresql://user:password@host:5432/simplepro.",
+                id="simplepro.E008",
+            )
+        )
     if not settings.ALLOWED_HOSTS or "*" in settings.ALLOWED_HOSTS:
-        findings.append(Error(
-            "SIMPLEPRO_ALLOWED_HOSTS is empty or '*'.",
-            hint="List the host names the site is served on, e.g. moves.example.com.",
-            id="simplepro.E009",
-        ))
+        findings.append(
+            Error(
+                "SIMPLEPRO_ALLOWED_HOSTS is empty or '*'.",
+                hint="List the host names the site is served on, e.g. moves.example.com.",
+                id="simplepro.E009",
+            )
+        )
     if not settings.CSRF_TRUSTED_ORIGINS:
-        findings.append(Error(
-            "SIMPLEPRO_CSRF_TRUSTED_ORIGINS is empty: browser forms behind TLS will be refused.",
-            hint="Set it to the public origin(s), e.g. https://moves.example.com.",
-            id="simplepro.E010",
-        ))
+        findings.append(
+            Error(
+                "SIMPLEPRO_CSRF_TRUSTED_ORIGINS is empty: browser forms behind TLS will be refused.",
+                hint="Set it to the public origin(s), e.g. https://moves.example.com.",
+                id="simplepro.E010",
+            )
+        )
     if not (settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE):
-        findings.append(Error(
-            "Session and CSRF cookies are sent over plain HTTP.",
-            hint="Unset SIMPLEPRO_SECURE_COOKIES (it defaults to true in production).",
-            id="simplepro.E011",
-        ))
+        findings.append(
+            Error(
+                "Session and CSRF cookies are sent over plain HTTP.",
+                hint="Unset SIMPLEPRO_SECURE_COOKIES (it defaults to true in production).",
+                id="simplepro.E011",
+            )
+        )
     if settings.SECURE_HSTS_SECONDS < 86400:
-        findings.append(Error(
-            "HSTS is off or shorter than a day.",
-            hint="Unset SIMPLEPRO_HSTS_SECONDS (default one year) or set it to >= 86400.",
-            id="simplepro.E012",
-        ))
+        findings.append(
+            Error(
+                "HSTS is off or shorter than a day.",
+                hint="Unset SIMPLEPRO_HSTS_SECONDS (default one year) or set it to >= 86400.",
+                id="simplepro.E012",
+            )
+        )
     if settings.PRODUCTION and not (settings.METRICS_TOKEN or settings.METRICS_ALLOWED_IPS):
-        findings.append(Warning(
-            "/metrics has neither a bearer token nor an allow-list, so it refuses everyone.",
-            hint="Set SIMPLEPRO_METRICS_TOKEN_FILE or SIMPLEPRO_METRICS_ALLOWED_IPS.",
-            id="simplepro.W001",
-        ))
+        findings.append(
+            Warning(
+                "/metrics has neither a bearer token nor an allow-list, so it refuses everyone.",
+                hint="Set SIMPLEPRO_METRICS_TOKEN_FILE or SIMPLEPRO_METRICS_ALLOWED_IPS.",
+                id="simplepro.W001",
+            )
+        )
     if settings.PRODUCTION and not settings.REDIS_URL:
-        findings.append(Warning(
-            "REDIS_URL is not set: rate limits and cache use the database, and real-time "
-            "events cannot cross instances.",
-            hint="Set REDIS_URL=redis://host:6379/0 for more than one instance.",
-            id="simplepro.W002",
-        ))
+        findings.append(
+            Warning(
+                "REDIS_URL is not set: rate limits and cache use the database, and real-time "
+                "events cannot cross instances.",
+                hint="Set REDIS_URL=redis://host:6379/0 for more than one instance.",
+                id="simplepro.W002",
+            )
+        )
     return findings

@@ -74,9 +74,7 @@ def env_secret(name: str) -> str:
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigurationError(
-                f"{name}_FILE={path} cannot be read: {exc.strerror}"
-            ) from None
+            raise ConfigurationError(f"{name}_FILE={path} cannot be read: {exc.strerror}") from None
     return (direct or "").strip()
 
 

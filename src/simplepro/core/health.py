@@ -40,9 +40,7 @@ def check_database() -> str:
 def check_redis() -> str:
     if not settings.REDIS_URL:
         return NOT_CONFIGURED
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-    )
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
     try:
         client.ping()
     finally:

@@ -56,7 +56,9 @@ class Conflict(ProblemError):
 def invalid(field: str, code: str, message: str) -> ProblemError:
     """A 422 for one field, for rules that schemas cannot express."""
     return ProblemError(
-        422, "The request has invalid fields.", errors=[{"field": field, "code": code, "message": message}]
+        422,
+        "The request has invalid fields.",
+        errors=[{"field": field, "code": code, "message": message}],
     )
 
 

@@ -92,7 +92,7 @@ class DatabaseCounterStore:
     def hit(self, keys: list[tuple[str, int]]) -> list[int]:
         now = time.time()
         values = ", ".join(["(%s, 1, %s)"] * len(keys))
-        params: list[object] = []
+        params: list[str | float] = []
         for key, ttl in keys:
             params += [key, now + ttl]
         sql = (

@@ -23,10 +23,12 @@ class PermissionRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         if self.permission and not has_permission(request.user, self.permission):
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+        return super().dispatch(request, *args, **kwargs)
 
 
-def add_problem_to_form(form: forms.Form, problem: ProblemError, field_map: dict[str, str] | None = None) -> None:
+def add_problem_to_form(
+    form: forms.BaseForm, problem: ProblemError, field_map: dict[str, str] | None = None
+) -> None:
     """Show a service's field errors next to the matching inputs (the rest at the top)."""
     field_map = field_map or {}
     if not problem.errors:

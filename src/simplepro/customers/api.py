@@ -71,7 +71,13 @@ class CustomerListQuery(Schema):
     created_before: datetime | None = None
     archived: Literal["false", "true", "all"] = "false"
     ordering: Literal[
-        "name", "-name", "created_at", "-created_at", "updated_at", "-updated_at", "status",
+        "name",
+        "-name",
+        "created_at",
+        "-created_at",
+        "updated_at",
+        "-updated_at",
+        "status",
         "-status",
     ] = "-created_at"
     page: int = 1
@@ -111,7 +117,9 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[dict[st
 
 
 @router.get("/export.csv", response={200: None, **PROBLEM})
-def export_customers(request: HttpRequest, query: Query[CustomerListQuery]) -> StreamingHttpResponse:
+def export_customers(
+    request: HttpRequest, query: Query[CustomerListQuery]
+) -> StreamingHttpResponse:
     user = require(request, "customers.export")
     customers = selectors.customer_list(viewer=user, filters=query.filters())
     response = StreamingHttpResponse(

@@ -15,9 +15,22 @@ from simplepro.customers.models import Customer
 from simplepro.customers.schemas import CustomerIn
 
 COLUMNS = (
-    "type", "name", "company_name", "emails", "phones", "status", "source", "referred_by",
-    "tags", "notes", "address_line1", "address_line2", "address_city", "address_region",
-    "address_postal_code", "address_country",
+    "type",
+    "name",
+    "company_name",
+    "emails",
+    "phones",
+    "status",
+    "source",
+    "referred_by",
+    "tags",
+    "notes",
+    "address_line1",
+    "address_line2",
+    "address_city",
+    "address_region",
+    "address_postal_code",
+    "address_country",
 )
 EXPORT_COLUMNS = ("id", *COLUMNS, "assigned_salesperson", "created_at", "archived")
 LIST_SEPARATOR = ";"
@@ -46,15 +59,31 @@ def export_rows(customers: Iterable[Customer]) -> Iterator[str]:
     for c in customers:
         address = c.addresses[0] if c.addresses else {}
         writer.writerow(
-            [_cell(str(v)) for v in (
-                c.id, c.type, c.name, c.company_name, LIST_SEPARATOR.join(c.emails),
-                LIST_SEPARATOR.join(c.phones), c.status, c.source, c.referred_by,
-                LIST_SEPARATOR.join(c.tags), c.notes, address.get("line1", ""),
-                address.get("line2", ""), address.get("city", ""), address.get("region", ""),
-                address.get("postal_code", ""), address.get("country", ""),
-                c.assigned_salesperson.username if c.assigned_salesperson else "",
-                c.created_at.isoformat(), "yes" if c.archived_at else "no",
-            )]
+            [
+                _cell(str(v))
+                for v in (
+                    c.id,
+                    c.type,
+                    c.name,
+                    c.company_name,
+                    LIST_SEPARATOR.join(c.emails),
+                    LIST_SEPARATOR.join(c.phones),
+                    c.status,
+                    c.source,
+                    c.referred_by,
+                    LIST_SEPARATOR.join(c.tags),
+                    c.notes,
+                    address.get("line1", ""),
+                    address.get("line2", ""),
+                    address.get("city", ""),
+                    address.get("region", ""),
+                    address.get("postal_code", ""),
+                    address.get("country", ""),
+                    c.assigned_salesperson.username if c.assigned_salesperson else "",
+                    c.created_at.isoformat(),
+                    "yes" if c.archived_at else "no",
+                )
+            ]
         )
         yield flush()
 
@@ -84,15 +113,17 @@ def _row_data(row: dict[str, str]) -> dict[str, Any]:
         "notes": row.get("notes", ""),
     }
     if row.get("address_line1", "").strip():
-        data["addresses"] = [{
-            "label": "primary",
-            "line1": row.get("address_line1", ""),
-            "line2": row.get("address_line2", ""),
-            "city": row.get("address_city", ""),
-            "region": row.get("address_region", ""),
-            "postal_code": row.get("address_postal_code", ""),
-            "country": (row.get("address_country", "") or "US").strip().upper(),
-        }]
+        data["addresses"] = [
+            {
+                "label": "primary",
+                "line1": row.get("address_line1", ""),
+                "line2": row.get("address_line2", ""),
+                "city": row.get("address_city", ""),
+                "region": row.get("address_region", ""),
+                "postal_code": row.get("address_postal_code", ""),
+                "country": (row.get("address_country", "") or "US").strip().upper(),
+            }
+        ]
     return data
 
 
@@ -106,24 +137,40 @@ def parse_import(content: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list
     reader = csv.DictReader(io.StringIO(text))
     missing = {"type", "name"} - set(reader.fieldnames or [])
     if missing:
-        return [], [{
-            "field": "file",
-            "code": "missing_columns",
-            "message": f"Missing column(s): {', '.join(sorted(missing))}. Expected: {', '.join(COLUMNS)}.",
-        }]
+        return [], [
+            {
+                "field": "file",
+                "code": "missing_columns",
+                "message": f"Missing column(s): {', '.join(sorted(missing))}. Expected: {', '.join(COLUMNS)}.",
+            }
+        ]
     rows: list[tuple[int, dict[str, Any]]] = []
     errors: list[FieldError] = []
     for number, raw_row in enumerate(reader, start=2):
         row = {key: _uncell(value or "") for key, value in raw_row.items() if key}
         if number - 1 > MAX_ROWS:
-            errors.append({"field": "file", "code": "too_many_rows", "message": f"At most {MAX_ROWS} rows per import."})
+            errors.append(
+                {
+                    "field": "file",
+                    "code": "too_many_rows",
+                    "message": f"At most {MAX_ROWS} rows per import.",
+                }
+            )
             break
         try:
             data = CustomerIn.model_validate(_row_data(row)).model_dump()
         except ValidationError as exc:
             for error in exc.errors():
-                loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
-                errors.append({"field": f"rows[{number}].{loc}", "code": error["type"], "message": error["msg"]})
+                loc = "".join(
+                    f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]
+                ).lstrip(".")
+                errors.append(
+                    {
+                        "field": f"rows[{number}].{loc}",
+                        "code": error["type"],
+                        "message": error["msg"],
+                    }
+                )
             continue
         data.pop("assigned_salesperson_id", None)
         rows.append((number, data))

@@ -20,10 +20,14 @@ class CustomerForm(forms.Form):
     type = forms.ChoiceField(choices=CustomerType.choices)
     name = forms.CharField(max_length=200)
     company_name = forms.CharField(max_length=200, required=False)
-    emails = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="One per line")
-    phones = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="One per line, any common format")
+    emails = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="One per line"
+    )
+    phones = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line, any common format",
+    )
     address_line1 = forms.CharField(label="Street address", max_length=200, required=False)
     address_line2 = forms.CharField(label="Apartment, suite", max_length=200, required=False)
     address_city = forms.CharField(label="City", max_length=100, required=False)
@@ -63,14 +67,16 @@ class CustomerForm(forms.Form):
             "addresses": [],
         }
         if data["address_line1"]:
-            result["addresses"] = [{
-                "label": "primary",
-                "line1": data["address_line1"],
-                "line2": data["address_line2"],
-                "city": data["address_city"],
-                "region": data["address_region"],
-                "postal_code": data["address_postal_code"],
-            }]
+            result["addresses"] = [
+                {
+                    "label": "primary",
+                    "line1": data["address_line1"],
+                    "line2": data["address_line2"],
+                    "city": data["address_city"],
+                    "region": data["address_region"],
+                    "postal_code": data["address_postal_code"],
+                }
+            ]
         return result
 
     @classmethod
@@ -88,5 +94,8 @@ class CustomerForm(forms.Form):
             "assigned_salesperson_id": str(customer.assigned_salesperson_id or ""),
             "tags": ", ".join(customer.tags),
             "notes": customer.notes,
-            **{f"address_{k}": address.get(k, "") for k in ("line1", "line2", "city", "region", "postal_code")},
+            **{
+                f"address_{k}": address.get(k, "")
+                for k in ("line1", "line2", "city", "region", "postal_code")
+            },
         }

@@ -12,8 +12,16 @@ from simplepro.accounts.schemas import StrictIn, UserBriefOut
 CustomerTypeName = Literal["residential", "commercial"]
 StatusName = Literal["lead", "active", "inactive"]
 SourceName = Literal[
-    "website", "referral", "repeat", "phone", "advertising", "social_media", "partner",
-    "walk_in", "other", "",
+    "website",
+    "referral",
+    "repeat",
+    "phone",
+    "advertising",
+    "social_media",
+    "partner",
+    "walk_in",
+    "other",
+    "",
 ]
 
 

@@ -15,7 +15,13 @@ from simplepro.accounts.permissions import customer_scope
 from simplepro.customers.models import Customer, CustomerLookup
 
 ORDERINGS = {
-    "name", "-name", "created_at", "-created_at", "updated_at", "-updated_at", "status",
+    "name",
+    "-name",
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "status",
     "-status",
 }
 _PHONE_QUERY = re.compile(r"^[\d\s().+-]+$")
@@ -40,9 +46,12 @@ def visible_customers(*, viewer: User) -> QuerySet[Customer]:
 
 
 def customer_get(*, viewer: User, customer_id: UUID) -> Customer | None:
-    return visible_customers(viewer=viewer).select_related("assigned_salesperson").filter(
-        pk=customer_id
-    ).first()
+    return (
+        visible_customers(viewer=viewer)
+        .select_related("assigned_salesperson")
+        .filter(pk=customer_id)
+        .first()
+    )
 
 
 def search_condition(text: str) -> Q:

@@ -27,8 +27,19 @@ from simplepro.customers.models import Customer, CustomerLookup
 from simplepro.customers.phones import InvalidPhone, search_digits, to_e164
 
 AUDITED_FIELDS = (
-    "type", "name", "company_name", "emails", "phones", "addresses", "status", "source",
-    "referred_by", "assigned_salesperson_id", "tags", "notes", "archived_at",
+    "type",
+    "name",
+    "company_name",
+    "emails",
+    "phones",
+    "addresses",
+    "status",
+    "source",
+    "referred_by",
+    "assigned_salesperson_id",
+    "tags",
+    "notes",
+    "archived_at",
 )
 _TAG = re.compile(r"[^\w\- ]+")
 
@@ -37,7 +48,9 @@ def _invalid(errors: list[FieldError]) -> ProblemError:
     return ProblemError(422, "The customer has invalid fields.", errors=errors)
 
 
-def normalize(data: Mapping[str, Any], *, region: str, prefix: str = "") -> tuple[dict[str, Any], list[FieldError]]:
+def normalize(
+    data: Mapping[str, Any], *, region: str, prefix: str = ""
+) -> tuple[dict[str, Any], list[FieldError]]:
     """Canonical values for the fields present in `data` and the problems found, by field.
 
     Phones become E.164, e-mails lower case, tags lower case without duplicates, addresses
@@ -51,7 +64,13 @@ def normalize(data: Mapping[str, Any], *, region: str, prefix: str = "") -> tupl
             try:
                 e164 = to_e164(str(raw), region)
             except InvalidPhone as exc:
-                errors.append({"field": f"{prefix}phones[{index}]", "code": "invalid_phone", "message": str(exc)})
+                errors.append(
+                    {
+                        "field": f"{prefix}phones[{index}]",
+                        "code": "invalid_phone",
+                        "message": str(exc),
+                    }
+                )
                 continue
             if e164 not in phones:
                 phones.append(e164)
@@ -105,15 +124,21 @@ def _resolve_salesperson(actor: User, requested: UUID | None, *, given: bool) ->
         return None
     salesperson = salespeople().filter(pk=requested).first()
     if salesperson is None:
-        raise _invalid([{
-            "field": "assigned_salesperson_id",
-            "code": "invalid_choice",
-            "message": "No active salesperson has this id.",
-        }])
+        raise _invalid(
+            [
+                {
+                    "field": "assigned_salesperson_id",
+                    "code": "invalid_choice",
+                    "message": "No active salesperson has this id.",
+                }
+            ]
+        )
     return salesperson
 
 
-def _build(actor: User, data: Mapping[str, Any], region: str, prefix: str = "") -> tuple[Customer, list[FieldError]]:
+def _build(
+    actor: User, data: Mapping[str, Any], region: str, prefix: str = ""
+) -> tuple[Customer, list[FieldError]]:
     clean, errors = normalize(data, region=region, prefix=prefix)
     salesperson_id = clean.pop("assigned_salesperson_id", None)
     customer = Customer(**clean, created_by=actor)
@@ -163,7 +188,10 @@ def customer_update(*, actor: User, customer: Customer, data: Mapping[str, Any])
                 customer.lookups.all().delete()
                 CustomerLookup.objects.bulk_create(_lookup_rows(customer))
             audit_record(
-                actor=actor, action="update", entity_type="customer", entity_id=customer.pk,
+                actor=actor,
+                action="update",
+                entity_type="customer",
+                entity_id=customer.pk,
                 changes=changes,
             )
     return customer
@@ -195,7 +223,9 @@ def customer_restore(*, actor: User, customer: Customer) -> Customer:
     return _set_archived(actor, customer, False)
 
 
-def customer_import(*, actor: User, rows: Iterable[tuple[int, Mapping[str, Any]]], errors: list[FieldError]) -> int:
+def customer_import(
+    *, actor: User, rows: Iterable[tuple[int, Mapping[str, Any]]], errors: list[FieldError]
+) -> int:
     """Create every row, or none: any problem (including `errors` found while parsing the
     file) aborts the whole import with every problem listed by row."""
     region = company_get().phone_region
@@ -206,9 +236,7 @@ def customer_import(*, actor: User, rows: Iterable[tuple[int, Mapping[str, Any]]
         errors.extend(row_errors)
         customers.append(customer)
     if errors:
-        raise ProblemError(
-            422, "The file has invalid rows; nothing was imported.", errors=errors
-        )
+        raise ProblemError(422, "The file has invalid rows; nothing was imported.", errors=errors)
     request_id = current_request_id() or ""
     with transaction.atomic(durable=True):
         Customer.objects.bulk_create(customers, batch_size=500)

@@ -71,7 +71,11 @@ def _validated(form: CustomerForm) -> dict[str, Any]:
             422,
             "The customer has invalid fields.",
             errors=[
-                {"field": ".".join(str(p) for p in e["loc"]), "code": e["type"], "message": e["msg"]}
+                {
+                    "field": ".".join(str(p) for p in e["loc"]),
+                    "code": e["type"],
+                    "message": e["msg"],
+                }
                 for e in exc.errors()
             ],
         ) from None
@@ -82,7 +86,11 @@ class CustomerCreateView(PermissionRequiredMixin, View):
     permission = "customers.create"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        initial = {"assigned_salesperson_id": str(request.user.pk)} if sees_own_customers_only(request.user) else {}
+        initial = (
+            {"assigned_salesperson_id": str(request.user.pk)}
+            if sees_own_customers_only(request.user)
+            else {}
+        )
         return render(request, "customers/form.html", {"form": CustomerForm(initial=initial)})
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -120,7 +128,9 @@ class CustomerEditView(PermissionRequiredMixin, View):
             else:
                 messages.success(request, "Saved.")
                 return redirect("customer-detail", customer_id=customer.pk)
-        return render(request, "customers/form.html", {"form": form, "customer": customer}, status=422)
+        return render(
+            request, "customers/form.html", {"form": form, "customer": customer}, status=422
+        )
 
 
 class CustomerDetailView(PermissionRequiredMixin, View):

@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitCounter',
+            name="RateLimitCounter",
             fields=[
-                ('key', models.CharField(max_length=200, primary_key=True, serialize=False)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('expires_at', models.FloatField(db_index=True, help_text='Unix time the window ends.')),
+                ("key", models.CharField(max_length=200, primary_key=True, serialize=False)),
+                ("count", models.PositiveIntegerField(default=0)),
+                (
+                    "expires_at",
+                    models.FloatField(db_index=True, help_text="Unix time the window ends."),
+                ),
             ],
         ),
     ]

@@ -1,12 +1,14 @@
 """Trigram index on Customer.search_text, so `search=` (LIKE '%…%') stays an index scan at
 100,000+ customers. PostgreSQL only: SQLite has no trigram index and still migrates."""
 
+from typing import Any
+
 from django.db import migrations
 
 INDEX = "customer_search_trgm_idx"
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -16,7 +18,7 @@ def forwards(apps, schema_editor):
     )
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")

@@ -12,14 +12,64 @@ from simplepro.accounts.services import company_get, company_update, user_create
 from simplepro.customers.models import Customer
 from simplepro.customers.services import customer_create
 
-FIRST = ["Maria", "James", "Aisha", "Tom", "Lena", "Carlos", "Priya", "Noah", "Grace", "Omar",
-         "Hannah", "Diego", "Chloe", "Ethan", "Mei", "Lucas", "Sara", "Ben", "Nina", "Victor"]
-LAST = ["Garcia", "Smith", "Khan", "Nguyen", "Müller", "Rossi", "Patel", "Johnson", "Brown",
-        "Haddad", "Cohen", "Lopez", "Martin", "Kim", "Walker", "Young", "Allen", "King"]
-BUSINESSES = ["Lakeside Dental", "Northwind Traders", "Blue Harbor Law", "Pine Street Bakery",
-              "Summit Architects", "Riverbend Clinic"]
-CITIES = [("Boston", "MA", "02108"), ("Cambridge", "MA", "02139"), ("Somerville", "MA", "02143"),
-          ("Quincy", "MA", "02169"), ("Newton", "MA", "02458"), ("Providence", "RI", "02903")]
+FIRST = [
+    "Maria",
+    "James",
+    "Aisha",
+    "Tom",
+    "Lena",
+    "Carlos",
+    "Priya",
+    "Noah",
+    "Grace",
+    "Omar",
+    "Hannah",
+    "Diego",
+    "Chloe",
+    "Ethan",
+    "Mei",
+    "Lucas",
+    "Sara",
+    "Ben",
+    "Nina",
+    "Victor",
+]
+LAST = [
+    "Garcia",
+    "Smith",
+    "Khan",
+    "Nguyen",
+    "Müller",
+    "Rossi",
+    "Patel",
+    "Johnson",
+    "Brown",
+    "Haddad",
+    "Cohen",
+    "Lopez",
+    "Martin",
+    "Kim",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+]
+BUSINESSES = [
+    "Lakeside Dental",
+    "Northwind Traders",
+    "Blue Harbor Law",
+    "Pine Street Bakery",
+    "Summit Architects",
+    "Riverbend Clinic",
+]
+CITIES = [
+    ("Boston", "MA", "02108"),
+    ("Cambridge", "MA", "02139"),
+    ("Somerville", "MA", "02143"),
+    ("Quincy", "MA", "02169"),
+    ("Newton", "MA", "02458"),
+    ("Providence", "RI", "02903"),
+]
 TAGS = ["piano", "storage", "senior-move", "corporate", "fragile", "repeat", "long-distance"]
 STAFF = [
     ("owner", Role.SUPER_ADMIN, "Olivia", "Owner"),
@@ -46,34 +96,53 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
-            raise CommandError("seed-demo refuses to run in production mode (SIMPLEPRO_ENV=production).")
+            raise CommandError(
+                "seed-demo refuses to run in production mode (SIMPLEPRO_ENV=production)."
+            )
         if not Company.objects.exists():
             company_get()
             company_update(
-                actor=None, name="Bay State Movers", legal_name="Bay State Movers LLC",
-                time_zone="America/New_York", usdot_number="1234567", mc_number="MC-765432",
-                email="office@baystatemovers.example", phone="+16175550100",
-                address_line1="200 Harbor Way", city="Boston", region="MA", postal_code="02210",
+                actor=None,
+                name="Bay State Movers",
+                legal_name="Bay State Movers LLC",
+                time_zone="America/New_York",
+                usdot_number="1234567",
+                mc_number="MC-765432",
+                email="office@baystatemovers.example",
+                phone="+16175550100",
+                address_line1="200 Harbor Way",
+                city="Boston",
+                region="MA",
+                postal_code="02210",
             )
         password_file = settings.SECRETS_DIR / "demo-password"
         if not User.objects.filter(username="owner").exists():
             password = secrets.token_urlsafe(12)
             for username, role, first, last in STAFF:
                 user_create(
-                    actor=None, username=username, email=f"{username}@baystatemovers.example",
-                    role=role, password=password, first_name=first, last_name=last,
+                    actor=None,
+                    username=username,
+                    email=f"{username}@baystatemovers.example",
+                    role=role,
+                    password=password,
+                    first_name=first,
+                    last_name=last,
                 )
             settings.SECRETS_DIR.mkdir(parents=True, exist_ok=True)
             password_file.write_text(password + "\n", encoding="utf-8")
             password_file.chmod(0o600)
-            self.stdout.write(self.style.SUCCESS(
-                "\nDemo company created. Sign in at http://127.0.0.1:8000/ as\n"
-                f"  username: owner\n  password: {password}\n"
-                f"(every demo user — office, manager, dispatch, sales1, sales2, service, crewlead, "
-                f"crew1, crew2 — has the same password; it is also in {password_file})\n"
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "\nDemo company created. Sign in at http://127.0.0.1:8000/ as\n"
+                    f"  username: owner\n  password: {password}\n"
+                    f"(every demo user — office, manager, dispatch, sales1, sales2, service, crewlead, "
+                    f"crew1, crew2 — has the same password; it is also in {password_file})\n"
+                )
+            )
         else:
-            self.stdout.write(f"Demo company already present; demo users' password is in {password_file}.")
+            self.stdout.write(
+                f"Demo company already present; demo users' password is in {password_file}."
+            )
         self._customers(options["customers"])
 
     def _customers(self, wanted: int) -> None:
@@ -88,18 +157,28 @@ class Command(BaseCommand):
             city, region, postal = rng.choice(CITIES)
             commercial = index % 7 == 0
             name = f"{first} {last}"
-            customer_create(actor=owner, data={
-                "type": "commercial" if commercial else "residential",
-                "name": name,
-                "company_name": rng.choice(BUSINESSES) if commercial else "",
-                "emails": [f"{first}.{last}{index}@mail.example".lower().replace("ü", "u")],
-                "phones": [f"(617) 555-{1000 + index:04d}"],
-                "addresses": [{"label": "origin", "line1": f"{rng.randint(1, 999)} Main St",
-                               "city": city, "region": region, "postal_code": postal}],
-                "status": rng.choice(["lead", "lead", "active", "inactive"]),
-                "source": rng.choice(["website", "referral", "repeat", "phone", "advertising"]),
-                "assigned_salesperson_id": rng.choice(sales).pk if sales else None,
-                "tags": rng.sample(TAGS, k=rng.randint(0, 2)),
-                "notes": "",
-            })
+            customer_create(
+                actor=owner,
+                data={
+                    "type": "commercial" if commercial else "residential",
+                    "name": name,
+                    "company_name": rng.choice(BUSINESSES) if commercial else "",
+                    "emails": [f"{first}.{last}{index}@mail.example".lower().replace("ü", "u")],
+                    "phones": [f"(617) 555-{1000 + index:04d}"],
+                    "addresses": [
+                        {
+                            "label": "origin",
+                            "line1": f"{rng.randint(1, 999)} Main St",
+                            "city": city,
+                            "region": region,
+                            "postal_code": postal,
+                        }
+                    ],
+                    "status": rng.choice(["lead", "lead", "active", "inactive"]),
+                    "source": rng.choice(["website", "referral", "repeat", "phone", "advertising"]),
+                    "assigned_salesperson_id": rng.choice(sales).pk if sales else None,
+                    "tags": rng.sample(TAGS, k=rng.randint(0, 2)),
+                    "notes": "",
+                },
+            )
         self.stdout.write(f"Added {wanted - existing} demo customers.")

@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            call_command("check", deploy=True, fail_level="ERROR", stdout=self.stdout, stderr=self.stderr)
+            call_command(
+                "check", deploy=True, fail_level="ERROR", stdout=self.stdout, stderr=self.stderr
+            )
         except CommandError as exc:
             raise CommandError(f"Not ready for production. {exc}") from None
         self.stdout.write(self.style.SUCCESS("Ready for production."))
