@@ -1,0 +1,157 @@
+"""The web UI in headless Chromium (Debian's build, driven by Playwright) against a real
+`simplepro serve`: what a person at the moving company actually clicks."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import requires
+from tests.server import cli_env, run_cli, running_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PASSWORD = "Browser-Test-Pass-1"
+LAUNCH_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    requires("chromium", CHROMIUM is not None)
+    data = tmp_path_factory.mktemp("browser")
+    env = cli_env(data, SIMPLEPRO_RATE_LIMITS="100000/1")
+    with running_server(env) as base:
+        for username, role in (("olivia", "super_admin"), ("sam", "sales")):
+            result = run_cli(
+                "createuser",
+                "--username",
+                username,
+                "--email",
+                f"{username}@movers.example",
+                "--role",
+                role,
+                "--password-stdin",
+                env=env,
+                stdin=PASSWORD + "\n",
+            )
+            assert result.returncode == 0, result.stderr
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(site: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def sign_in(page: Any, site: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{site}/login/")
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_wrong_password_shows_an_error(page: Any, site: str) -> None:
+    sign_in(page, site, "olivia", "not-the-password")
+    assert page.get_by_role("alert").inner_text().strip() == "Invalid username or password."
+    assert page.url.endswith("/login/")
+
+
+def test_customer_lifecycle(page: Any, site: str) -> None:
+    sign_in(page, site, "olivia")
+    page.get_by_role("link", name="Customers", exact=True).click()
+    page.get_by_role("link", name="New customer").click()
+
+    # A bad phone number is refused, next to the field, and the typed values stay.
+    page.get_by_label("Name").first.fill("Rosa Delgado")
+    page.get_by_label("Phones").fill("12")
+    page.get_by_role("button", name="Save").click()
+    assert "not a valid phone number" in page.locator(".field.has-error").inner_text()
+    assert page.get_by_label("Name").first.input_value() == "Rosa Delgado"
+
+    page.get_by_label("Phones").fill("(617) 555-0142")
+    page.get_by_label("Emails").fill("rosa@movers.example")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/customers/*/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Rosa Delgado")
+    assert "+16175550142" in page.content()
+
+    page.get_by_role("link", name="Customers", exact=True).click()
+    page.get_by_placeholder("Name, e-mail or phone").fill("555-0142")
+    page.wait_for_function("document.querySelectorAll('table.customers tbody tr a').length === 1")
+    page.get_by_role("link", name="Rosa Delgado").click()
+
+    page.get_by_role("button", name="Archive").click()
+    assert page.locator("h1 .badge").inner_text() == "archived"
+    assert "archive" in page.locator("table.audit").inner_text()
+
+
+def test_sales_sees_no_admin_entries(page: Any, site: str) -> None:
+    sign_in(page, site, "sam")
+    nav = page.get_by_role("navigation", name="Main").inner_text()
+    assert "Customers" in nav
+    for admin_entry in ("Users", "Company", "Audit log"):
+        assert admin_entry not in nav
+    response = page.goto(f"{site}/users/")
+    assert response.status == 403
+
+
+def test_usable_on_a_phone_screen(browser: Any, site: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    sign_in(page, site, "olivia")
+    page.goto(f"{site}/customers/")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert not page.get_by_role("navigation", name="Main").is_visible()
+    page.get_by_role("button", name="Menu").click()
+    assert page.get_by_role("navigation", name="Main").is_visible()
+    context.close()
+
+
+def test_theme_follows_the_system_and_can_be_switched(browser: Any, site: str) -> None:
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    sign_in(page, site, "olivia")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(20, 23, 27)"
+    page.get_by_role("button", name="Switch light or dark theme").click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    page.reload()
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(246, 247, 249)"
+    context.close()
+
+
+def test_keyboard_reaches_the_login_form(page: Any, site: str) -> None:
+    page.goto(f"{site}/login/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.name")
+    assert focused in {"username", "password"}
