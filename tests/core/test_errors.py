@@ -138,3 +138,15 @@ def test_cors_only_for_allowed_origins(api: Any, settings: Any) -> None:
     assert allowed["Access-Control-Allow-Origin"] == "https://app.movers.example"
     denied = api.get("/api/auth/me", HTTP_ORIGIN="https://evil.example")
     assert "Access-Control-Allow-Origin" not in denied
+
+
+def test_multipart_without_boundary_is_400(api: Any) -> None:
+    # Found by Schemathesis: Django's parser raised and the API answered 500.
+    response = api.post("/api/customers/import", b"--x\r\n", content_type="multipart/form-data")
+    _is_problem(response, 400)
+
+
+def test_null_in_a_patch_is_422_not_500(api: Any, personas: Any) -> None:
+    # Found by Schemathesis: {"is_active": null} reached the database as NULL.
+    response = api.patch_json(f"/api/users/{personas['sales'].pk}", {"is_active": None})
+    assert _is_problem(response, 422)["errors"][0]["field"] == "is_active"

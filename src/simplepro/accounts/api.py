@@ -26,7 +26,7 @@ from simplepro.accounts.schemas import (
     UserPageOut,
     UserUpdateIn,
 )
-from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, require
+from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, reject_nulls, require
 from simplepro.core.clientip import client_ip
 from simplepro.core.problems import NotFound
 
@@ -162,7 +162,9 @@ def get_user(request: HttpRequest, user_id: UUID) -> User:
 def update_user(request: HttpRequest, user_id: UUID, payload: UserUpdateIn) -> User:
     manager = require(request, "users.manage")
     user = get_object_or_404(User, pk=user_id)
-    return services.user_update(actor=manager, user=user, **payload.dict(exclude_unset=True))
+    changes = payload.dict(exclude_unset=True)
+    reject_nulls(changes)
+    return services.user_update(actor=manager, user=user, **changes)
 
 
 @users_router.post("/{user_id}/password-reset", response={202: None, **PROBLEM})
@@ -191,7 +193,8 @@ def get_company(request: HttpRequest) -> dict[str, Any]:
 @company_router.patch("", response={200: CompanyOut, **PROBLEM})
 def update_company(request: HttpRequest, payload: CompanyUpdateIn) -> dict[str, Any]:
     admin = require(request, "company.change")
-    fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    fields = payload.dict(exclude_unset=True)
+    reject_nulls(fields)
     return _company_out(services.company_update(actor=admin, **fields))
 
 

@@ -10,6 +10,7 @@ import structlog
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -22,6 +23,7 @@ from simplepro.core.problems import (
     FieldError,
     Forbidden,
     ProblemError,
+    invalid,
     problem_response,
     render_problem,
 )
@@ -127,6 +129,11 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return problem_response(413, "The request body is too large.")
 
 
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return problem_response(400, f"The multipart body cannot be read: {exc}")
+
+
 @api.exception_handler(Exception)
 def _crash(request: HttpRequest, exc: Exception) -> HttpResponse:
     log.exception("unhandled_error", path=request.path)
@@ -148,6 +155,13 @@ def require(request: HttpRequest, permission: str) -> User:
     if not has_permission(user, permission):
         raise Forbidden()
     return user
+
+
+def reject_nulls(changes: dict[str, Any], *, nullable: frozenset[str] = frozenset()) -> None:
+    """PATCH: leaving a field out keeps it; `null` is only accepted where it means "clear"."""
+    for key, value in changes.items():
+        if value is None and key not in nullable:
+            raise invalid(key, "null", "This field cannot be null; leave it out instead.")
 
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from simplepro.accounts.api import PROBLEM
-from simplepro.core.api import DEFAULT_PAGE_SIZE, paginate, require
+from simplepro.core.api import DEFAULT_PAGE_SIZE, paginate, reject_nulls, require
 from simplepro.core.problems import NotFound, invalid
 from simplepro.customers import csv_io, selectors, services
 from simplepro.customers.models import Customer
@@ -151,9 +151,7 @@ def update_customer(
 ) -> dict[str, Any]:
     user, customer = _get(request, customer_id, "customers.change")
     changes = payload.model_dump(exclude_unset=True)
-    for key, value in list(changes.items()):
-        if value is None and key != "assigned_salesperson_id":
-            raise invalid(key, "null", "This field cannot be null; leave it out instead.")
+    reject_nulls(changes, nullable=frozenset({"assigned_salesperson_id"}))
     customer = services.customer_update(actor=user, customer=customer, data=changes)
     return customer_out(customer, with_duplicates=True)
 
