@@ -133,7 +133,7 @@ class Command(BaseCommand):
             password_file.chmod(0o600)
             self.stdout.write(
                 self.style.SUCCESS(
-                    "\nDemo company created. Sign in at http://127.0.0.1:8000/ as\n"
+                    f"\nDemo company created. Sign in at {settings.PUBLIC_URL}/ as\n"
                     f"  username: owner\n  password: {password}\n"
                     f"(every demo user — office, manager, dispatch, sales1, sales2, service, crewlead, "
                     f"crew1, crew2 — has the same password; it is also in {password_file})\n"
