@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.server import BIN, cli_env, run_cli, running_server  # noqa: E402
 
-PASSWORD = "Fuzzing-Owner-Pass-1"
+PASSWORD = "Fuzzing-Owner-Pass-1"  # noqa: S105 - a throw-away server
 
 
 def main() -> int:
@@ -30,30 +30,63 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=25, help="examples per operation")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
-        env = cli_env(Path(data), SIMPLEPRO_RATE_LIMITS="1000000/1", SIMPLEPRO_LOGIN_FAILURES_PER_IP="1000000",
-                      SIMPLEPRO_LOGIN_FAILURES_PER_ACCOUNT="1000000")
+        env = cli_env(
+            Path(data),
+            SIMPLEPRO_RATE_LIMITS="1000000/1",
+            SIMPLEPRO_LOGIN_FAILURES_PER_IP="1000000",
+            SIMPLEPRO_LOGIN_FAILURES_PER_ACCOUNT="1000000",
+        )
         with running_server(env, workers=2) as base:
-            created = run_cli("createuser", "--username", "fuzzer", "--email", "fuzzer@movers.example",
-                              "--role", "super_admin", "--password-stdin", env=env, stdin=PASSWORD)
+            created = run_cli(
+                "createuser",
+                "--username",
+                "fuzzer",
+                "--email",
+                "fuzzer@movers.example",
+                "--role",
+                "super_admin",
+                "--password-stdin",
+                env=env,
+                stdin=PASSWORD,
+            )
             assert created.returncode == 0, created.stderr
-            tokens = requests.post(f"{base}/api/auth/login", json={"username": "fuzzer", "password": PASSWORD},
-                                   timeout=10).json()
+            tokens = requests.post(
+                f"{base}/api/auth/login",
+                json={"username": "fuzzer", "password": PASSWORD},
+                timeout=10,
+            ).json()
             schema = requests.get(f"{base}/api/openapi.json", timeout=10).json()
             operations = sum(len(ops) for ops in schema["paths"].values())
             report = Path(data) / "report.json"
             command = [
-                str(BIN.parent / "st"), "run", f"{base}/api/openapi.json",
-                "--header", f"Authorization: Bearer {tokens['access_token']}",
-                "--max-examples", str(args.examples),
-                "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance",
-                "--exclude-path", "/api/auth/logout",
-                "--exclude-path", "/api/auth/sessions/{session_id}",
-                "--seed", "2026", "--no-color", "--workers", "2",
-                "--report", "json", "--report-json-path", str(report),
+                str(BIN.parent / "st"),
+                "run",
+                f"{base}/api/openapi.json",
+                "--header",
+                f"Authorization: Bearer {tokens['access_token']}",
+                "--max-examples",
+                str(args.examples),
+                "--checks",
+                "not_a_server_error,response_schema_conformance,status_code_conformance",
+                "--exclude-path",
+                "/api/auth/logout",
+                "--exclude-path",
+                "/api/auth/sessions/{session_id}",
+                "--seed",
+                "2026",
+                "--no-color",
+                "--workers",
+                "2",
+                "--report",
+                "json",
+                "--report-json-path",
+                str(report),
             ]
             result = subprocess.run(command, check=False)  # noqa: S603
-            print(f"coverage: {operations - 2} of {operations} operations fuzzed "
-                  f"({args.examples} examples each); 2 excluded (logout, end session)")
+            print(
+                f"coverage: {operations - 2} of {operations} operations fuzzed "
+                f"({args.examples} examples each); 2 excluded (logout, end session)"
+            )
             if report.exists():
                 summary = json.loads(report.read_text())
                 print("report:", json.dumps(summary, indent=None)[:2000])

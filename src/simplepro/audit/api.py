@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from simplepro.accounts.api import PROBLEM
-from simplepro.accounts.schemas import UserBriefOut
+from simplepro.accounts.schemas import Out, UserBriefOut
 from simplepro.audit.models import AuditRecord
 from simplepro.audit.selectors import audit_records
 from simplepro.core.api import DEFAULT_PAGE_SIZE, paginate, require
@@ -16,7 +16,7 @@ from simplepro.core.api import DEFAULT_PAGE_SIZE, paginate, require
 router = Router(tags=["audit"])
 
 
-class AuditOut(Schema):
+class AuditOut(Out):
     id: UUID
     at: datetime
     actor: UserBriefOut | None
@@ -27,7 +27,7 @@ class AuditOut(Schema):
     request_id: str
 
 
-class AuditPageOut(Schema):
+class AuditPageOut(Out):
     items: list[AuditOut]
     count: int
     page: int

@@ -4,10 +4,9 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from ninja import Schema
 from pydantic import EmailStr, Field
 
-from simplepro.accounts.schemas import StrictIn, UserBriefOut
+from simplepro.accounts.schemas import Out, StrictIn, UserBriefOut
 
 CustomerTypeName = Literal["residential", "commercial"]
 StatusName = Literal["lead", "active", "inactive"]
@@ -35,7 +34,7 @@ class AddressIn(StrictIn):
     country: str = Field(default="US", min_length=2, max_length=2)
 
 
-class AddressOut(Schema):
+class AddressOut(Out):
     label: str
     line1: str
     line2: str
@@ -75,14 +74,14 @@ class CustomerPatch(StrictIn):
     notes: str | None = Field(default=None, max_length=10_000)
 
 
-class DuplicateOut(Schema):
+class DuplicateOut(Out):
     id: UUID
     name: str
     matched_on: Literal["email", "phone"]
     value: str
 
 
-class CustomerOut(Schema):
+class CustomerOut(Out):
     id: UUID
     type: str
     name: str
@@ -109,7 +108,7 @@ class CustomerDetailOut(CustomerOut):
     )
 
 
-class CustomerPageOut(Schema):
+class CustomerPageOut(Out):
     items: list[CustomerOut]
     count: int
     page: int
@@ -118,10 +117,10 @@ class CustomerPageOut(Schema):
     previous: str | None
 
 
-class ImportResultOut(Schema):
+class ImportResultOut(Out):
     created: int
 
 
-class AuditChangeOut(Schema):
+class AuditChangeOut(Out):
     before: object | None = None
     after: object | None = None
