@@ -32,9 +32,23 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # Columns of a customer in API output; lists read them with .values(), skipping model
 # instances (building 100 of them was the largest cost of a page of 50).
 ROW_FIELDS = (
-    "id", "type", "name", "company_name", "emails", "phones", "addresses", "status", "source",
-    "referred_by", "tags", "notes", "archived_at", "created_at", "updated_at",
-    "assigned_salesperson_id", "assigned_salesperson__username",
+    "id",
+    "type",
+    "name",
+    "company_name",
+    "emails",
+    "phones",
+    "addresses",
+    "status",
+    "source",
+    "referred_by",
+    "tags",
+    "notes",
+    "archived_at",
+    "created_at",
+    "updated_at",
+    "assigned_salesperson_id",
+    "assigned_salesperson__username",
 )
 ADDRESS_DEFAULTS = {"label": "", "line2": "", "region": "", "postal_code": "", "country": "US"}
 
