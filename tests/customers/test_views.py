@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -207,3 +208,19 @@ def test_company_page_saves_and_validates(personas: Any, web_as: Any) -> None:
     assert client.post("/company/", good).status_code == 302
     bad = client.post("/company/", {**good, "time_zone": "Nowhere/Land"})
     assert bad.status_code == 422 and "Not a known IANA time zone" in bad.content.decode()
+
+
+def test_pages_show_times_in_the_company_time_zone(personas: Any, web_as: Any) -> None:
+    from datetime import datetime
+
+    from simplepro.accounts.services import company_update
+
+    company_update(actor=None, time_zone="Asia/Tokyo")
+    customer = customer_create(
+        actor=personas["super_admin"], data={"type": "residential", "name": "Tz"}
+    )
+    Customer.objects.filter(pk=customer.pk).update(
+        created_at=datetime(2026, 1, 1, 20, 0, tzinfo=UTC)
+    )
+    page = web_as(personas["manager"]).get("/customers/").content.decode()
+    assert "2026-01-02" in page  # 20:00 UTC is already the next day in Tokyo

@@ -1,13 +1,15 @@
-"""Browser-session revocation and API rate limits."""
+"""Browser-session revocation, the company time zone for pages, and API rate limits."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
-from simplepro.accounts.models import DeviceSession
+from simplepro.accounts.models import Company, DeviceSession
 from simplepro.accounts.services import session_touch
 from simplepro.accounts.tokens import bearer_token, decode_access_token
 from simplepro.core import metrics
@@ -42,6 +44,30 @@ class WebSessionMiddleware:
                 request.device_session = device  # type: ignore[attr-defined]
                 session_touch(device)
         return self.get_response(request)
+
+
+class CompanyTimeZoneMiddleware:
+    """Pages show times in the company's time zone; storage and the API stay in UTC."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") or not request.user.is_authenticated:
+            return self.get_response(request)
+        zone_name = (
+            Company.objects.filter(pk=Company.SINGLETON_ID)
+            .values_list("time_zone", flat=True)
+            .first()
+        )
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(zone_name or "UTC"))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class ApiRateLimitMiddleware:
