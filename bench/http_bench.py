@@ -105,15 +105,24 @@ class Result:
     cpu_wrk: float
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
+def _cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    usage = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / CLOCK_TICKS
+        usage[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+    return usage
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    return sum(_cpu_by_pid(pids).values())
+
+
+def _cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two snapshots; processes born in between count in full."""
+    return sum(value - before.get(pid, 0.0) for pid, value in after.items())
 
 
 def _pids(pattern: str) -> list[int]:
@@ -130,12 +139,13 @@ def _wrk(
     connections: int,
     seconds: int,
     server_pids: list[int],
-    db_pids: list[int],
+    db_pattern: str | None,
     label: str,
     script: Path,
 ) -> Result:
     env = {**os.environ, "BENCH_TOKEN": token, "BENCH_METHOD": method}
-    server_before, db_before = _cpu_seconds(server_pids), _cpu_seconds(db_pids)
+    server_before = _cpu_seconds(server_pids)
+    db_before = _cpu_by_pid(_pids(db_pattern)) if db_pattern else {}
     usage_before = os.times()
     output = subprocess.run(
         [
@@ -168,7 +178,7 @@ def _wrk(
         p99=data["p99"],
         errors=data["errors"],
         cpu_server=_cpu_seconds(server_pids) - server_before,
-        cpu_db=_cpu_seconds(db_pids) - db_before,
+        cpu_db=_cpu_delta(db_before, _cpu_by_pid(_pids(db_pattern))) if db_pattern else 0.0,
         cpu_wrk=(usage_after.children_user + usage_after.children_system)
         - (usage_before.children_user + usage_before.children_system),
     )
@@ -239,7 +249,6 @@ def bench_database(db: str, customers: int, seconds: int, connections: list[int]
             )
             server_pids = _pids(f"simplepro serve --port {base.rsplit(':', 1)[1]}")
             server_pids += [c for p in server_pids for c in _pids_children(p)]
-            db_pids = _pids("postgres") if db == "postgres" else []
             for c in connections:
                 for label, path, method in (
                     ("health (ceiling)", "/api/health", "GET"),
@@ -254,7 +263,7 @@ def bench_database(db: str, customers: int, seconds: int, connections: list[int]
                             c,
                             seconds,
                             server_pids,
-                            db_pids,
+                            "postgres" if db == "postgres" else None,
                             f"{db} {label}",
                             script,
                         )

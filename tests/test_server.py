@@ -86,12 +86,12 @@ def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path) -> Non
         assert (
             requests.get(f"{base}/api/health", timeout=10).status_code == 200
         )  # liveness: the process is up
-        ready = requests.get(f"{base}/api/health/ready", timeout=10)
+        ready = requests.get(f"{base}/api/health/ready", timeout=30)
         assert ready.status_code == 503
         body = ready.json()
         assert body["status"] == "error" and body["checks"]["db"]["status"] == "error"
         assert body["checks"]["redis"]["status"] == "not_configured"
-        assert requests.get(f"{base}/api/health/db", timeout=10).status_code == 503
+        assert requests.get(f"{base}/api/health/db", timeout=30).status_code == 503
 
 
 def test_production_refuses_to_start_with_placeholder_secrets(tmp_path: Path) -> None:

@@ -194,9 +194,22 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    _db["CONN_MAX_AGE"] = env_int("SIMPLEPRO_DB_CONN_MAX_AGE", 60)
-    _db["CONN_HEALTH_CHECKS"] = True
-    _db.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # Under ASGI every request runs in a fresh thread, so Django's per-thread persistent
+    # connections are never reused (and leak until max_connections is hit): a per-process
+    # psycopg pool is the only way to reuse connections. Checked on checkout, so a
+    # PostgreSQL restart costs no failed requests.
+    _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = True  # with a pool: check each connection on checkout
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": 5,
+            "pool": {
+                "min_size": 1,
+                "max_size": env_int("SIMPLEPRO_DB_POOL_SIZE", 8),
+                "timeout": 5,  # seconds to wait for a free connection, then 503
+            },
+        }
+    )
 DATABASES = {"default": _db}
 
 # --- Cache, sessions, rate-limit counters -----------------------------------------------
