@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import orjson
 import structlog
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -183,30 +183,21 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 
-TOTAL = "pagination_total"
-
-
 def paginate(
     request: HttpRequest, queryset: QuerySet[Any], page: int, page_size: int
 ) -> dict[str, Any]:
     """{items, count, page, page_size, next, previous}; page_size is clamped to 1..100.
 
-    The total rides along on the page query as COUNT(*) OVER (): one scan of the matching
-    rows instead of two (a search over 100,000 customers costs ~8 ms per scan on PostgreSQL).
+    Two queries (COUNT, then the page) on purpose: folding the count into the page query as
+    COUNT(*) OVER () made PostgreSQL give up the trigram index for a created_at scan of every
+    row (8 ms → 35 ms for a search over 100,000 customers), and an unfiltered list then has to
+    materialise the whole table instead of reading 50 rows from an index.
     """
     page = max(1, page)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    count = queryset.count()
     offset = (page - 1) * page_size
-    counted = queryset.annotate(**{TOTAL: Window(expression=Count("*"))})
-    items = list(counted[offset : offset + page_size])
-    if items:
-        first = items[0]
-        count = int(first[TOTAL] if isinstance(first, dict) else getattr(first, TOTAL))
-        for item in items:
-            if isinstance(item, dict):
-                del item[TOTAL]
-    else:
-        count = queryset.count() if offset else 0
+    items = list(queryset[offset : offset + page_size]) if offset < count else []
 
     def link(number: int) -> str:
         query = request.GET.copy()
