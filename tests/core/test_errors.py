@@ -150,3 +150,25 @@ def test_null_in_a_patch_is_422_not_500(api: Any, personas: Any) -> None:
     # Found by Schemathesis: {"is_active": null} reached the database as NULL.
     response = api.patch_json(f"/api/users/{personas['sales'].pk}", {"is_active": None})
     assert _is_problem(response, 422)["errors"][0]["field"] == "is_active"
+
+
+def test_oversized_upload_is_413_before_reading(api: Any, settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MAX_UPLOAD_BYTES = 500
+    upload = SimpleUploadedFile("c.csv", b"type,name\n" + b"residential,x\n" * 100, "text/csv")
+    _is_problem(api.post("/api/customers/import", {"file": upload}), 413)
+
+
+def test_login_redirect_stays_on_this_site(personas: Any) -> None:
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        response = Client().post(
+            f"/login/?next={target}", {"username": "sales", "password": PASSWORD}
+        )
+        assert response["Location"] == "/", target
+    inside = Client().post("/login/?next=/customers/", {"username": "sales", "password": PASSWORD})
+    assert inside["Location"] == "/customers/"

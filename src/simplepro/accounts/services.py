@@ -83,11 +83,13 @@ def credentials_check(*, username: str, password: str, ip: str) -> User:
     """
     _refuse_if_locked_out(username, ip)
     candidate = _find_login_user(username)
-    user = (
-        authenticate(username=candidate.username, password=password)
-        if candidate is not None
-        else None
-    )
+    if candidate is not None:
+        user = authenticate(username=candidate.username, password=password)
+    else:
+        # Hash anyway, so the answer takes as long as for a real account: response time
+        # must not tell an attacker which usernames exist.
+        User().set_password(password)
+        user = None
     if not isinstance(user, User):
         now = timezone.now().timestamp()
         account_key, ip_key = _login_keys(username, ip, now)
@@ -177,7 +179,6 @@ REFRESH_REJECTED = "The refresh token is invalid, expired or revoked."
 def auth_refresh(*, refresh_token: str, ip: str) -> TokenPair:
     """Rotate a refresh token. A token used a second time means it was stolen: the whole
     session is revoked, so both the thief and the victim must sign in again."""
-    reuse_detected = False
     with transaction.atomic(durable=True):
         token = (
             RefreshToken.objects.select_related("session__user")
@@ -198,9 +199,8 @@ def auth_refresh(*, refresh_token: str, ip: str) -> TokenPair:
                 last_seen_at=timezone.now(), ip_address=ip or None
             )
             return _token_pair(session)
-        reuse_detected = True
+        # Reuse: revoke, and let the revocation commit before refusing.
         _revoke(session, reason="refresh token reused", actor=None, ip=ip)
-    assert reuse_detected
     raise ProblemError(401, REFRESH_REJECTED, headers={"WWW-Authenticate": "Bearer"})
 
 

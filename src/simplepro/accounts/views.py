@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from simplepro.accounts import selectors, services
@@ -70,11 +71,10 @@ class LoginView(View):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session[WEB_SESSION_KEY] = str(device.pk)
                 target = request.GET.get("next", "")
-                return redirect(
-                    target
-                    if target.startswith("/") and not target.startswith("//")
-                    else "dashboard"
+                safe = url_has_allowed_host_and_scheme(
+                    target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
                 )
+                return redirect(target if safe and target else "dashboard")
         return render(request, self.template_name, {"form": form}, status=status)
 
 

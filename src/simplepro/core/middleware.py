@@ -124,7 +124,8 @@ class SecurityHeadersMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """413 before the body is read when Content-Length says it is over the limit."""
+    """413 before the body is read when Content-Length says it is over the limit: JSON bodies
+    against SIMPLEPRO_MAX_JSON_BODY, everything else (uploads) against SIMPLEPRO_MAX_UPLOAD."""
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
@@ -136,8 +137,11 @@ class BodySizeLimitMiddleware:
         except ValueError:
             return problem_response(400, "Content-Length is not a number.")
         is_json = "json" in request.META.get("CONTENT_TYPE", "")
-        if is_json and length > limit:
+        kind = "JSON body" if is_json else "upload"
+        if not is_json:
+            limit = settings.MAX_UPLOAD_BYTES
+        if length > limit:
             return problem_response(
-                413, f"The JSON body is {length} bytes; the limit is {limit} bytes."
+                413, f"The {kind} is {length} bytes; the limit is {limit} bytes."
             )
         return self.get_response(request)
