@@ -41,10 +41,12 @@ def test_createuser_reads_the_password_from_stdin(env: dict[str, str]) -> None:
         "0",
         "-c",
         "from simplepro.accounts.models import User; u = User.objects.get(username='dora'); "
-        "print(u.role, u.check_password('Dispatch-Pass-2026'), u.check_password('Dispatch-Pass-2026\\n'))",
+        "print(u.role, u.check_password('Dispatch-Pass-2026'), u.check_password('Dispatch-Pass-2026\\n'), "
+        "u.password.split('$')[0])",
         env=env,
     )
-    assert check.stdout.split() == ["dispatcher", "True", "False"]
+    # Real settings: the password is hashed with Argon2 (tests elsewhere use a fast hasher).
+    assert check.stdout.split() == ["dispatcher", "True", "False", "argon2"]
 
 
 def test_createuser_refuses_an_existing_username(env: dict[str, str]) -> None:
