@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +34,14 @@ def requires(name: str, available: bool) -> None:
     if STRICT:
         pytest.fail(f"requires: {name} (SIMPLEPRO_STRICT_TESTS=1 forbids skipping)")
     pytest.skip(f"requires: {name}")
+
+
+def fresh_rate_limit_window(margin: float = 10.0) -> None:
+    """Rate-limit counters use fixed one-minute windows: a test that began `margin` seconds
+    before a window ends would see its counts reset half-way. Wait for the next window."""
+    into_window = time.time() % 60
+    if into_window > 60 - margin:
+        time.sleep(60 - into_window + 0.05)
 
 
 def requires_program(program: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import fresh_rate_limit_window
 from tests.server import cli_env, run_cli, running_server
 
 pytestmark = pytest.mark.server
@@ -48,6 +49,7 @@ def test_two_workers_share_login_limits_and_metrics(tmp_path: Path) -> None:
         )
         assert created.returncode == 0, created.stderr
         statuses = []
+        fresh_rate_limit_window()
         for _ in range(5):
             # A new connection each time, so the kernel spreads them over both workers.
             with requests.Session() as session:

@@ -6,9 +6,14 @@ import pytest
 
 from simplepro.core.env import ConfigurationError
 from simplepro.core.ratelimit import Tier, check_tiers, parse_tiers
-from tests.conftest import PASSWORD, ApiClient
+from tests.conftest import PASSWORD, ApiClient, fresh_rate_limit_window
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _not_at_a_window_edge() -> None:
+    fresh_rate_limit_window(margin=5)
 
 
 def login(client: Any, username: str, password: str, ip: str = "10.0.0.1") -> Any:

@@ -34,22 +34,6 @@ class UserEditForm(forms.Form):
 class CompanyForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Company
-        fields = (
-            "name",
-            "legal_name",
-            "time_zone",
-            "currency",
-            "phone_region",
-            "usdot_number",
-            "mc_number",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-        )
+        fields = Company.EDITABLE_FIELDS
 
     logo = forms.FileField(required=False)

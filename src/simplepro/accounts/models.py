@@ -24,6 +24,24 @@ class Company(models.Model):
     """The one moving company this installation runs (its row always has id 1)."""
 
     SINGLETON_ID = 1
+    # Editable by administrators (the logo has its own upload).
+    EDITABLE_FIELDS = (
+        "name",
+        "legal_name",
+        "time_zone",
+        "currency",
+        "phone_region",
+        "usdot_number",
+        "mc_number",
+        "email",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "city",
+        "region",
+        "postal_code",
+        "country",
+    )
 
     name = models.CharField(max_length=200)
     legal_name = models.CharField(max_length=200, blank=True)

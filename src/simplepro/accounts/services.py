@@ -416,23 +416,7 @@ def _send_password_link(user: User, *, invitation: bool) -> None:
 
 # --- Company -----------------------------------------------------------------------------
 
-COMPANY_FIELDS = (
-    "name",
-    "legal_name",
-    "time_zone",
-    "currency",
-    "phone_region",
-    "usdot_number",
-    "mc_number",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-)
+COMPANY_FIELDS = Company.EDITABLE_FIELDS
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
 LOGO_MAX_BYTES = 1024 * 1024
 

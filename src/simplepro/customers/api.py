@@ -31,25 +31,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 # Columns of a customer in API output; lists read them with .values(), skipping model
 # instances (building 100 of them was the largest cost of a page of 50).
-ROW_FIELDS = (
-    "id",
-    "type",
-    "name",
-    "company_name",
-    "emails",
-    "phones",
-    "addresses",
-    "status",
-    "source",
-    "referred_by",
-    "tags",
-    "notes",
-    "archived_at",
-    "created_at",
-    "updated_at",
-    "assigned_salesperson_id",
-    "assigned_salesperson__username",
-)
+ROW_FIELDS = (*Customer.SHOWN_FIELDS, "assigned_salesperson_id", "assigned_salesperson__username")
 ADDRESS_DEFAULTS = {"label": "", "line2": "", "region": "", "postal_code": "", "country": "US"}
 
 
@@ -88,16 +70,7 @@ class CustomerListQuery(Schema):
     created_after: datetime | None = None
     created_before: datetime | None = None
     archived: Literal["false", "true", "all"] = "false"
-    ordering: Literal[
-        "name",
-        "-name",
-        "created_at",
-        "-created_at",
-        "updated_at",
-        "-updated_at",
-        "status",
-        "-status",
-    ] = "-created_at"
+    ordering: selectors.CustomerOrdering = "-created_at"
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
 

@@ -45,6 +45,23 @@ class Customer(models.Model):
     (emails, phones, tags) in step with the record.
     """
 
+    # What a person edits; audit records, API output and list pages are built from this.
+    EDITABLE_FIELDS = (
+        "type",
+        "name",
+        "company_name",
+        "emails",
+        "phones",
+        "addresses",
+        "status",
+        "source",
+        "referred_by",
+        "tags",
+        "notes",
+    )
+    # What every reader shows, besides the salesperson.
+    SHOWN_FIELDS = ("id", *EDITABLE_FIELDS, "archived_at", "created_at", "updated_at")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     type = models.CharField(max_length=16, choices=CustomerType.choices)
     name = models.CharField(max_length=200)

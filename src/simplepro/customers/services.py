@@ -26,21 +26,7 @@ from simplepro.core.problems import FieldError, Forbidden, ProblemError
 from simplepro.customers.models import Customer, CustomerLookup
 from simplepro.customers.phones import InvalidPhone, search_digits, to_e164
 
-AUDITED_FIELDS = (
-    "type",
-    "name",
-    "company_name",
-    "emails",
-    "phones",
-    "addresses",
-    "status",
-    "source",
-    "referred_by",
-    "assigned_salesperson_id",
-    "tags",
-    "notes",
-    "archived_at",
-)
+AUDITED_FIELDS = (*Customer.EDITABLE_FIELDS, "assigned_salesperson_id", "archived_at")
 _TAG = re.compile(r"[^\w\- ]+")
 
 
