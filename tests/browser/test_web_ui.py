@@ -101,7 +101,8 @@ def test_customer_lifecycle(page: Any, site: str) -> None:
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/customers/*/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Rosa Delgado")
-    assert "+16175550142" in page.content()
+    phone_link = page.get_by_role("link", name="+1 617-555-0142")  # shown as people dial it
+    assert phone_link.get_attribute("href") == "tel:+16175550142"  # stored as E.164
 
     page.get_by_role("link", name="Customers", exact=True).click()
     page.get_by_placeholder("Name, e-mail or phone").fill("555-0142")

@@ -1,0 +1,18 @@
+"""Template filters for how people in a moving company read things."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def phone(e164: str) -> str:
+    """+16175550142 → +1 617-555-0142: stored E.164, shown the way people dial it."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
