@@ -1,0 +1,13 @@
+"""Money is Decimal, rounded to cents in one place with ROUND_HALF_UP (documented policy:
+every line item is rounded when it is computed, so the lines of a breakdown always add up)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def cents(value: Decimal | int | str) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

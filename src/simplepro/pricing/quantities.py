@@ -1,0 +1,107 @@
+"""The small, safe expression language of `add_per_unit` quantities and per-unit handicaps.
+
+Allowed: numbers, names of input values (dot paths such as `special_items.fragile_count`, or
+the derived names below), + - * /, parentheses, max() and min(). Parsed once, at ruleset load,
+with Python's `ast` and a whitelist; anything else (calls, attributes of objects, subscripts,
+comparisons) is refused with the expression in the message. Evaluated in Decimal.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+Lookup = Callable[[str], Decimal]
+
+_FUNCTIONS: dict[str, Callable[..., Decimal]] = {"max": max, "min": min}
+_BINARY: dict[type[ast.operator], Callable[[Decimal, Decimal], Decimal]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b if b else Decimal(0),
+}
+
+
+class QuantityError(ValueError):
+    pass
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    source: str
+    tree: ast.expr
+    names: frozenset[str]
+
+    def evaluate(self, lookup: Lookup) -> Decimal:
+        return _evaluate(self.tree, lookup)
+
+
+def parse_quantity(source: str, known: Mapping[str, object]) -> Quantity:
+    """Parse and check an expression; every name must be one of `known`."""
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except SyntaxError:
+        raise QuantityError(f"{source!r} is not an expression") from None
+    names: set[str] = set()
+    _check(tree, source, names)
+    unknown = sorted(n for n in names if n not in known)
+    if unknown:
+        raise QuantityError(f"{source!r} uses unknown value(s): {', '.join(unknown)}")
+    return Quantity(source, tree, frozenset(names))
+
+
+def _check(node: ast.expr, source: str, names: set[str]) -> None:
+    dotted = _dotted(node)
+    if dotted is not None:
+        names.add(dotted)
+        return
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    ):
+        return
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        _check(node.left, source, names)
+        _check(node.right, source, names)
+        return
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        _check(node.operand, source, names)
+        return
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCTIONS
+        and node.args
+        and not node.keywords
+    ):
+        for argument in node.args:
+            _check(argument, source, names)
+        return
+    raise QuantityError(f"{source!r}: only numbers, values, + - * /, max() and min() are allowed")
+
+
+def _evaluate(node: ast.expr, lookup: Lookup) -> Decimal:
+    dotted = _dotted(node)
+    if dotted is not None:
+        return lookup(dotted)
+    if isinstance(node, ast.Constant):
+        return Decimal(str(node.value))
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](_evaluate(node.left, lookup), _evaluate(node.right, lookup))
+    if isinstance(node, ast.UnaryOp):
+        return -_evaluate(node.operand, lookup)
+    assert isinstance(node, ast.Call)
+    assert isinstance(node.func, ast.Name)
+    return _FUNCTIONS[node.func.id](*(_evaluate(a, lookup) for a in node.args))

@@ -1,0 +1,24 @@
+"""The ruleset's JSON Schema is published in docs/ and kept in step with the code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from simplepro.pricing.defaults import default_ruleset
+from simplepro.pricing.ruleset import Ruleset
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "pricing-ruleset.schema.json"
+
+
+def test_published_schema_matches_the_code() -> None:
+    published = json.loads(SCHEMA.read_text())
+    assert published == json.loads(json.dumps(Ruleset.model_json_schema())), (
+        "regenerate docs/pricing-ruleset.schema.json (see docs/pricing.md)"
+    )
+
+
+def test_default_ruleset_is_valid_and_versioned() -> None:
+    ruleset = default_ruleset()
+    assert ruleset.version == "2026.1"
+    assert len(ruleset.content_hash()) == 64
