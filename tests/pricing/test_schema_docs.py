@@ -21,4 +21,4 @@ def test_published_schema_matches_the_code() -> None:
 def test_default_ruleset_is_valid_and_versioned() -> None:
     ruleset = default_ruleset()
     assert ruleset.version == "2026.1"
-    assert len(ruleset.content_hash()) == 64
+    assert len(ruleset.content_hash) == 64

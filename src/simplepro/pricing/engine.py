@@ -407,6 +407,6 @@ def price(estimate: EstimateInput, ruleset: Ruleset) -> PricingResult:
         derived=derived,
         ruleset_name=ruleset.name,
         ruleset_version=ruleset.version,
-        ruleset_hash=ruleset.content_hash(),
+        ruleset_hash=ruleset.content_hash,
         input_hash=input_hash(estimate),
     )

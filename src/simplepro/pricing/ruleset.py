@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -137,7 +138,9 @@ class Ruleset(Strict):
     deposit: DepositPolicy
     quote_valid_days: int = Field(ge=1, le=365)
 
+    @cached_property
     def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON; computed once per loaded ruleset."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
