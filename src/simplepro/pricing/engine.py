@@ -291,9 +291,7 @@ def _rule_impact(rule: Rule, running: Decimal, values: dict[str, Any]) -> tuple[
             total += action.amount
         elif action.type == "add_per_unit":
             assert action.quantity is not None
-            quantity = parse_quantity(action.quantity, KNOWN_FIELDS).evaluate(
-                lambda n: _number(values.get(n))
-            )
+            quantity = _quantity(action.quantity, False).evaluate(lambda n: _number(values.get(n)))
             total += action.amount * quantity
         elif action.type == "add_percentage":
             total += running * action.amount / 100
@@ -311,9 +309,7 @@ def _handicap_impact(handicap: Handicap, running: Decimal, side: dict[str, Any])
         return cents(handicap.amount)
     if handicap.kind == "per_unit":
         assert handicap.quantity is not None
-        units = parse_quantity(handicap.quantity, SIDE_FIELDS).evaluate(
-            lambda n: _number(side.get(n))
-        )
+        units = _quantity(handicap.quantity, True).evaluate(lambda n: _number(side.get(n)))
         return cents(handicap.amount * units)
     if handicap.kind == "percentage":
         return cents(running * handicap.amount / 100)
