@@ -68,6 +68,10 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/customers/{customer_id}/archive"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/customers/{customer_id}/restore"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/audit"):                          (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/estimates/calculate"):           (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("GET", "/api/inventory/items"):                (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("GET", "/api/inventory/templates"):            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("POST", "/api/inventory/totals"):              (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
 }
 # fmt: on
 
@@ -121,6 +125,8 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         ("PATCH", "/api/company"): {"name": "Renamed Movers"},
         ("POST", "/api/customers"): {"type": "residential", "name": "New Customer"},
         ("PATCH", "/api/customers/{customer_id}"): {"notes": "changed"},
+        ("POST", "/api/estimates/calculate"): {"service": "local", "move_date": "2026-10-13"},
+        ("POST", "/api/inventory/totals"): {"items": [{"key": "sofa_3_seat", "quantity": 1}]},
     }
     files: dict[tuple[str, str], Any] = {
         ("POST", "/api/company/logo"): {

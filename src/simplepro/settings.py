@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "simplepro.accounts",
     "simplepro.audit",
     "simplepro.customers",
+    "simplepro.estimates",
 ]
 
 MIDDLEWARE = [

@@ -9,12 +9,15 @@ from simplepro.accounts.api import auth_router, company_router, users_router
 from simplepro.audit.api import router as audit_router
 from simplepro.core.api import api
 from simplepro.customers.api import router as customers_router
+from simplepro.estimates.api import estimates_router, inventory_router
 
 api.add_router("/auth", auth_router)
 api.add_router("/users", users_router)
 api.add_router("/company", company_router)
 api.add_router("/customers", customers_router)
 api.add_router("/audit", audit_router)
+api.add_router("/estimates", estimates_router)
+api.add_router("/inventory", inventory_router)
 
 urlpatterns = [
     path("api/", api.urls),

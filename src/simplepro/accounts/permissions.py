@@ -25,17 +25,21 @@ CUSTOMER_ALL = frozenset(
     }
 )
 ADMINISTRATION = frozenset({"users.view", "users.manage", "company.change", "audit.view"})
-EVERYONE = frozenset({"company.view"})
+EVERYONE = frozenset({"company.view", "inventory.view"})
+PRICING = frozenset({"estimates.calculate"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SUPER_ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION,
+    Role.SUPER_ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING,
     # Unlike the original, an admin runs the business too: customers included.
-    Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION,
-    Role.MANAGER: EVERYONE | CUSTOMER_ALL | {"users.view", "audit.view"},
+    Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING,
+    Role.MANAGER: EVERYONE | CUSTOMER_ALL | PRICING | {"users.view", "audit.view"},
     Role.DISPATCHER: EVERYONE | {"customers.view", "users.view"},
     Role.SALES: EVERYONE
+    | PRICING
     | {"customers.view", "customers.create", "customers.change", "customers.export"},
-    Role.CUSTOMER_SERVICE: EVERYONE | {"customers.view", "customers.change", "users.view"},
+    Role.CUSTOMER_SERVICE: EVERYONE
+    | PRICING
+    | {"customers.view", "customers.change", "users.view"},
     Role.CREW_LEAD: EVERYONE,
     Role.CREW_MEMBER: EVERYONE,
 }

@@ -4,6 +4,7 @@ every router uses: `require` (the permission map) and `paginate`."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
@@ -45,6 +46,13 @@ class StrictJSONParser(Parser):
             raise MalformedJSON(str(exc)) from None
 
 
+def _money_as_string(value: Any) -> str:
+    """Decimals (money, quantities) leave the API as strings: "25.00", never a float."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
 class OrjsonRenderer(BaseRenderer):
     """orjson encodes UUIDs, datetimes and dicts natively; the stdlib encoder's Python-level
     `default` hook was the largest single cost of rendering a page of customers."""
@@ -52,7 +60,7 @@ class OrjsonRenderer(BaseRenderer):
     media_type = "application/json"
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
-        return orjson.dumps(data, option=orjson.OPT_UTC_Z)
+        return orjson.dumps(data, default=_money_as_string, option=orjson.OPT_UTC_Z)
 
 
 api = NinjaAPI(
