@@ -139,6 +139,28 @@ class Ruleset(Strict):
     quote_valid_days: int = Field(ge=1, le=365)
 
     @cached_property
+    def input_fields_used(self) -> frozenset[str]:
+        """Input fields that conditions and quantities read (derived values excluded)."""
+        names: set[str] = set()
+
+        def walk(clause: Clause | None) -> None:
+            if isinstance(clause, Condition):
+                names.add(clause.field)
+            elif isinstance(clause, AllOf):
+                for child in clause.all:
+                    walk(child)
+            elif isinstance(clause, AnyOf):
+                for child in clause.any:
+                    walk(child)
+
+        for rule in self.rules:
+            walk(rule.when)
+            for action in rule.actions:
+                if action.quantity:
+                    names |= parse_quantity(action.quantity, KNOWN_FIELDS).names
+        return frozenset(names - DERIVED_FIELDS.keys())
+
+    @cached_property
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON; computed once per loaded ruleset."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
