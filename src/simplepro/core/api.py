@@ -46,10 +46,13 @@ class StrictJSONParser(Parser):
             raise MalformedJSON(str(exc)) from None
 
 
-def _money_as_string(value: Any) -> str:
-    """Decimals (money, quantities) leave the API as strings: "25.00", never a float."""
+def _json_default(value: Any) -> Any:
+    """Decimals (money, quantities) leave the API as strings ("25.00", never a float); sets
+    as sorted lists, so the output does not depend on hash order."""
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
@@ -60,7 +63,7 @@ class OrjsonRenderer(BaseRenderer):
     media_type = "application/json"
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
-        return orjson.dumps(data, default=_money_as_string, option=orjson.OPT_UTC_Z)
+        return orjson.dumps(data, default=_json_default, option=orjson.OPT_UTC_Z)
 
 
 api = NinjaAPI(

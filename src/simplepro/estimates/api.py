@@ -17,7 +17,7 @@ from simplepro.core.api import require
 from simplepro.core.problems import ProblemError
 from simplepro.pricing import EstimateInput, PricingResult, price
 from simplepro.pricing.defaults import default_ruleset
-from simplepro.pricing.inventory import ROOM_TEMPLATES, catalogue, crew_plan, totals
+from simplepro.pricing.inventory import ROOM_TEMPLATES, Item, catalogue, crew_plan, totals
 
 estimates_router = Router(tags=["estimates"])
 inventory_router = Router(tags=["inventory"])
@@ -27,16 +27,6 @@ inventory_router = Router(tags=["inventory"])
 def calculate(request: HttpRequest, payload: EstimateInput) -> PricingResult:
     require(request, "estimates.calculate")
     return price(payload, default_ruleset())
-
-
-class ItemOut(BaseModel):
-    key: str
-    name: str
-    room: str
-    category: str
-    cubic_feet: Decimal
-    weight_lb: Decimal
-    flags: list[str]
 
 
 class TemplateOut(BaseModel):
@@ -67,10 +57,10 @@ class SurveyOut(BaseModel):
     suggested_hours: Decimal
 
 
-@inventory_router.get("/items", response={200: list[ItemOut], **PROBLEM})
-def list_items(request: HttpRequest) -> list[dict[str, Any]]:
+@inventory_router.get("/items", response={200: list[Item], **PROBLEM})
+def list_items(request: HttpRequest) -> list[Item]:
     require(request, "inventory.view")
-    return [{**item.__dict__, "flags": sorted(item.flags)} for item in catalogue().values()]
+    return list(catalogue().values())
 
 
 @inventory_router.get("/templates", response={200: list[TemplateOut], **PROBLEM})
