@@ -156,3 +156,29 @@ def test_keyboard_reaches_the_login_form(page: Any, site: str) -> None:
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.name")
     assert focused in {"username", "password"}
+
+
+UNLABELLED = """
+() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')]
+  .filter(el => {
+    const name = (el.labels && el.labels.length ? el.labels[0].innerText : '')
+      || el.getAttribute('aria-label') || el.getAttribute('placeholder') || el.innerText || el.title;
+    return !name || !name.trim();
+  })
+  .map(el => el.outerHTML.slice(0, 120))
+"""
+
+
+def test_every_control_has_an_accessible_name_and_is_reachable_by_keyboard(
+    page: Any, site: str
+) -> None:
+    sign_in(page, site, "olivia")
+    for path in ("/", "/customers/", "/customers/new/", "/users/", "/company/", "/account/"):
+        page.goto(f"{site}{path}")
+        assert page.evaluate(UNLABELLED) == [], path
+    # The skip link is the first stop and jumps to the main content.
+    page.goto(f"{site}/customers/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
