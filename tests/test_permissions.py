@@ -9,6 +9,7 @@ until jobs exist; `crew_member2` checks the two crew members are treated alike.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -21,6 +22,8 @@ from simplepro.audit.models import AuditRecord
 from simplepro.core.api import api
 from simplepro.customers.models import Customer
 from simplepro.customers.services import customer_create
+from simplepro.estimates.services import estimate_create
+from simplepro.pricing import EstimateInput
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +72,10 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/customers/{customer_id}/restore"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/audit"):                          (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/estimates/calculate"):           (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("POST", "/api/estimates"):                     (201, 201, 201, 403, 201, 422, 201, 403, 403, 403, 401),
+    ("GET", "/api/estimates"):                      (200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 401),
+    ("GET", "/api/estimates/{estimate_id}"):        (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
+    ("POST", "/api/estimates/{estimate_id}/verify"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
     ("GET", "/api/inventory/items"):                (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("GET", "/api/inventory/templates"):            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("POST", "/api/inventory/totals"):              (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
@@ -137,6 +144,11 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         },
     }
     key = (method, path)
+    if key == ("POST", "/api/estimates"):
+        bodies[key] = {
+            "customer_id": ids["customer_id"],
+            "input": {"service": "local", "move_date": "2026-10-13"},
+        }
     if key in files:
         return client.post(url, files[key])
     body = bodies.get(key)
@@ -164,6 +176,11 @@ def test_permission_table(
     target = User.objects.create_user(
         username="target", email="target@movers.example", role="crew_member"
     )
+    estimate = estimate_create(
+        actor=owner,
+        customer=customer,
+        estimate_input=EstimateInput(service="local", move_date=datetime.date(2026, 10, 13)),
+    )
     column = PERSONAS.index(persona)
     failures = []
     for (method, path), expected_row in TABLE.items():
@@ -172,6 +189,7 @@ def test_permission_table(
         ids = {
             "customer_id": str(customer.pk),
             "user_id": str(target.pk),
+            "estimate_id": str(estimate.pk),
             "session_id": str(getattr(client, "session_id", uuid.uuid4())),
         }
         if method == "POST" and path.endswith("/restore"):

@@ -5,6 +5,7 @@ applied by `customer_scope`, so a record outside it is simply not found (404).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from simplepro.accounts.models import Role
@@ -26,14 +27,14 @@ CUSTOMER_ALL = frozenset(
 )
 ADMINISTRATION = frozenset({"users.view", "users.manage", "company.change", "audit.view"})
 EVERYONE = frozenset({"company.view", "inventory.view"})
-PRICING = frozenset({"estimates.calculate"})
+PRICING = frozenset({"estimates.calculate", "estimates.view", "estimates.create"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPER_ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING,
     # Unlike the original, an admin runs the business too: customers included.
     Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING,
     Role.MANAGER: EVERYONE | CUSTOMER_ALL | PRICING | {"users.view", "audit.view"},
-    Role.DISPATCHER: EVERYONE | {"customers.view", "users.view"},
+    Role.DISPATCHER: EVERYONE | {"customers.view", "users.view", "estimates.view"},
     Role.SALES: EVERYONE
     | PRICING
     | {"customers.view", "customers.create", "customers.change", "customers.export"},
@@ -49,6 +50,20 @@ OWN_CUSTOMERS_ONLY = frozenset({Role.SALES})
 
 # Only a super administrator may create, change or deactivate another super administrator.
 PRIVILEGED_ROLES = frozenset({Role.SUPER_ADMIN})
+
+
+# How far a role may discount an estimate by hand (percent of the price before the discount).
+DISCOUNT_LIMITS: dict[str, Decimal] = {
+    Role.SUPER_ADMIN: Decimal(100),
+    Role.ADMIN: Decimal(100),
+    Role.MANAGER: Decimal(25),
+    Role.SALES: Decimal(10),
+    Role.CUSTOMER_SERVICE: Decimal(5),
+}
+
+
+def discount_limit_percent(user: Any) -> Decimal:
+    return DISCOUNT_LIMITS.get(user.role, Decimal(0))
 
 
 def has_permission(user: Any, permission: str) -> bool:

@@ -43,6 +43,7 @@ BUILD_INFO = Gauge(
 BUILD_INFO.labels(version=__version__).set(1)
 
 CUSTOMERS_CREATED = Counter("simplepro_customers_created_total", "Customers created.")
+ESTIMATES_CREATED = Counter("simplepro_estimates_created_total", "Estimates saved.")
 USERS_CREATED = Counter("simplepro_users_created_total", "Users created.")
 LOGINS = Counter("simplepro_logins_total", "Login attempts by outcome.", ["outcome"])
 RATE_LIMITED = Counter(
