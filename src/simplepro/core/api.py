@@ -192,6 +192,8 @@ T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+# Clamped like page_size: a page number past 64 bits cannot even be written back as JSON.
+MAX_PAGE = 1_000_000
 
 
 def paginate(
@@ -204,7 +206,7 @@ def paginate(
     row (8 ms → 35 ms for a search over 100,000 customers), and an unfiltered list then has to
     materialise the whole table instead of reading 50 rows from an index.
     """
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     count = queryset.count()
     offset = (page - 1) * page_size
