@@ -75,6 +75,8 @@ def main() -> int:
                 "--seed",
                 "2026",
                 "--no-color",
+                "--generation-database",
+                "none",  # nothing cached in the work tree between runs
                 "--workers",
                 "2",
                 "--report",
