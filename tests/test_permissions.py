@@ -22,8 +22,10 @@ from simplepro.audit.models import AuditRecord
 from simplepro.core.api import api
 from simplepro.customers.models import Customer
 from simplepro.customers.services import customer_create
+from simplepro.estimates.models import StoredRuleset
 from simplepro.estimates.services import estimate_create
 from simplepro.pricing import EstimateInput
+from simplepro.pricing.defaults import default_ruleset
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +78,11 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/estimates"):                      (200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 401),
     ("GET", "/api/estimates/{estimate_id}"):        (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
     ("POST", "/api/estimates/{estimate_id}/verify"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
+    ("GET", "/api/rulesets"):                       (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/rulesets"):                      (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/rulesets/{ruleset_id}"):          (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/rulesets/{ruleset_id}/preview"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/rulesets/{ruleset_id}/activate"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/inventory/items"):                (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("GET", "/api/inventory/templates"):            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("POST", "/api/inventory/totals"):              (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
@@ -109,6 +116,9 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "target": model_to_dict(target, exclude=["last_login"]),
         "company": model_to_dict(Company.objects.get()),
         "audit": AuditRecord.objects.exclude(action__in=["login", "login_failed"]).count(),
+        "rulesets": list(
+            StoredRuleset.objects.values_list("version", "is_active").order_by("version")
+        ),
     }
 
 
@@ -144,6 +154,10 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         },
     }
     key = (method, path)
+    if key == ("POST", "/api/rulesets"):
+        bodies[key] = {
+            "content": {**default_ruleset().model_dump(mode="json"), "version": f"t{unique}"}
+        }
     if key == ("POST", "/api/estimates"):
         bodies[key] = {
             "customer_id": ids["customer_id"],
@@ -190,6 +204,7 @@ def test_permission_table(
             "customer_id": str(customer.pk),
             "user_id": str(target.pk),
             "estimate_id": str(estimate.pk),
+            "ruleset_id": str(StoredRuleset.objects.get(is_active=True).pk),
             "session_id": str(getattr(client, "session_id", uuid.uuid4())),
         }
         if method == "POST" and path.endswith("/restore"):

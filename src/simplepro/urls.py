@@ -10,6 +10,7 @@ from simplepro.audit.api import router as audit_router
 from simplepro.core.api import api
 from simplepro.customers.api import router as customers_router
 from simplepro.estimates.api import estimates_router, inventory_router
+from simplepro.estimates.rulesets_api import router as rulesets_router
 
 api.add_router("/auth", auth_router)
 api.add_router("/users", users_router)
@@ -18,6 +19,7 @@ api.add_router("/customers", customers_router)
 api.add_router("/audit", audit_router)
 api.add_router("/estimates", estimates_router)
 api.add_router("/inventory", inventory_router)
+api.add_router("/rulesets", rulesets_router)
 
 urlpatterns = [
     path("api/", api.urls),

@@ -25,7 +25,9 @@ CUSTOMER_ALL = frozenset(
         "customers.export",
     }
 )
-ADMINISTRATION = frozenset({"users.view", "users.manage", "company.change", "audit.view"})
+ADMINISTRATION = frozenset(
+    {"users.view", "users.manage", "company.change", "audit.view", "pricing.manage"}
+)
 EVERYONE = frozenset({"company.view", "inventory.view"})
 PRICING = frozenset({"estimates.calculate", "estimates.view", "estimates.create"})
 

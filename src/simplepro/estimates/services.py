@@ -13,10 +13,17 @@ from simplepro.accounts.models import User
 from simplepro.accounts.permissions import discount_limit_percent
 from simplepro.audit.services import audit_record
 from simplepro.core import metrics
-from simplepro.core.problems import Forbidden
+from simplepro.core.problems import Conflict, Forbidden, ProblemError
 from simplepro.customers.models import Customer
 from simplepro.estimates.models import Estimate, EstimateVersion, StoredRuleset
-from simplepro.pricing import EstimateInput, PricingResult, Ruleset, load_ruleset, price
+from simplepro.pricing import (
+    EstimateInput,
+    PricingResult,
+    Ruleset,
+    RulesetError,
+    load_ruleset,
+    price,
+)
 from simplepro.pricing.defaults import default_ruleset
 
 
@@ -106,3 +113,88 @@ def estimate_verify(*, version: EstimateVersion) -> list[str]:
     """Re-price a stored version with its own ruleset; the differences, if any (none expected)."""
     result = price(EstimateInput.model_validate(version.input), ruleset_of(version.ruleset))
     return _differences(version.result, _result_json(result))
+
+
+# --- Rulesets ------------------------------------------------------------------------------
+
+PREVIEW_SIZE = 50
+
+
+def ruleset_upload(*, actor: User, content: dict[str, Any]) -> StoredRuleset:
+    """Store a new ruleset version (inactive). Every problem is reported with its path."""
+    try:
+        ruleset = load_ruleset(content)
+    except RulesetError as error:
+        raise ProblemError(
+            422,
+            "The ruleset is not valid.",
+            errors=[
+                {"field": p.split(": ", 1)[0], "code": "invalid", "message": p.split(": ", 1)[-1]}
+                for p in error.problems
+            ],
+        ) from None
+    if StoredRuleset.objects.filter(version=ruleset.version).exists():
+        raise Conflict(
+            f"Ruleset version {ruleset.version!r} exists already; versions never change."
+        )
+    with transaction.atomic(durable=True):
+        stored = StoredRuleset.objects.create(
+            name=ruleset.name,
+            version=ruleset.version,
+            content=ruleset.model_dump(mode="json"),
+            content_hash=ruleset.content_hash,
+        )
+        audit_record(
+            actor=actor,
+            action="create",
+            entity_type="ruleset",
+            entity_id=stored.pk,
+            changes={"version": {"before": None, "after": ruleset.version}},
+        )
+    return stored
+
+
+def ruleset_preview(*, candidate: StoredRuleset) -> list[dict[str, Any]]:
+    """The last estimates re-priced under `candidate`: old and new totals side by side."""
+    versions = EstimateVersion.objects.select_related("ruleset").order_by("-created_at")[
+        :PREVIEW_SIZE
+    ]
+    ruleset = ruleset_of(candidate)
+    rows = []
+    for version in versions:
+        new_total = price(EstimateInput.model_validate(version.input), ruleset).breakdown.total
+        rows.append(
+            {
+                "estimate_id": version.estimate_id,
+                "version": version.number,
+                "old_total": version.total,
+                "new_total": new_total,
+                "difference": new_total - version.total,
+            }
+        )
+    return rows
+
+
+def ruleset_activate(*, actor: User, stored: StoredRuleset) -> StoredRuleset:
+    """Make `stored` the ruleset new estimates use. Old estimates keep theirs."""
+    with transaction.atomic(durable=True):
+        previous = StoredRuleset.objects.select_for_update().filter(is_active=True).first()
+        if previous is not None and previous.pk == stored.pk:
+            return stored
+        if previous is not None:
+            StoredRuleset.objects.filter(pk=previous.pk).update(is_active=False)
+        StoredRuleset.objects.filter(pk=stored.pk).update(is_active=True)
+        audit_record(
+            actor=actor,
+            action="activate",
+            entity_type="ruleset",
+            entity_id=stored.pk,
+            changes={
+                "active": {
+                    "before": previous.version if previous else None,
+                    "after": stored.version,
+                }
+            },
+        )
+    stored.refresh_from_db()
+    return stored
