@@ -37,13 +37,13 @@ def test_every_api_response_reports_the_tightest_tier(
     api = api_as(personas["sales"])
     first = api.get("/api/auth/me")
     assert (first["X-RateLimit-Limit"], first["X-RateLimit-Remaining"]) == ("3", "2")
-    assert 1 <= int(first["X-RateLimit-Reset"]) <= 60
+    assert 0 < int(first["X-RateLimit-Reset"]) <= 60
     api.get("/api/auth/me")
     api.get("/api/auth/me")
     refused = api.get("/api/auth/me")
     assert refused.status_code == 429
     assert refused["Content-Type"] == "application/problem+json"
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert 0 < int(refused["Retry-After"]) <= 60
     assert refused["X-RateLimit-Remaining"] == "0"
 
 
@@ -77,7 +77,7 @@ def test_five_failed_logins_per_account_and_ip_then_429(personas: Any) -> None:
     assert statuses == [401] * 5
     locked = login(client, "sales", PASSWORD)  # even the right password waits now
     assert locked.status_code == 429
-    assert 1 <= int(locked["Retry-After"]) <= 61
+    assert 0 < int(locked["Retry-After"]) <= 61
     assert login(client, "sales", PASSWORD, ip="10.0.0.2").status_code == 200  # another IP
     assert login(client, "sales2", PASSWORD).status_code == 200  # another account
 
