@@ -224,9 +224,7 @@ def session_revoke(*, session: DeviceSession, actor: User, reason: str, ip: str 
         _revoke(session, reason=reason, actor=actor, ip=ip or None)
 
 
-def _revoke_all(
-    user: User, *, reason: str, actor: User | None, keep: DeviceSession | None = None
-) -> int:
+def _revoke_all(user: User, *, reason: str, keep: DeviceSession | None = None) -> int:
     sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
     if keep is not None:
         sessions = sessions.exclude(pk=keep.pk)
@@ -351,7 +349,7 @@ def user_update(*, actor: User, user: User, **fields: Any) -> User:
                 actor=actor, action=action, entity_type="user", entity_id=user.pk, changes=changes
             )
         if not user.is_active:
-            _revoke_all(user, reason="user deactivated", actor=actor)
+            _revoke_all(user, reason="user deactivated")
     return user
 
 
@@ -365,14 +363,14 @@ def password_change(
     with transaction.atomic(durable=True):
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        _revoke_all(user, reason="password changed", actor=user, keep=keep)
+        _revoke_all(user, reason="password changed", keep=keep)
         audit_record(actor=user, action="password_change", entity_type="user", entity_id=user.pk)
 
 
 def password_reset_complete(*, user: User) -> None:
     """After a reset link set a new password: nobody holding an old session stays in."""
     with transaction.atomic(durable=True):
-        _revoke_all(user, reason="password reset", actor=user)
+        _revoke_all(user, reason="password reset")
         audit_record(actor=user, action="password_reset", entity_type="user", entity_id=user.pk)
 
 

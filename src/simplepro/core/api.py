@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 import structlog
@@ -187,8 +187,6 @@ def reject_nulls(changes: dict[str, Any], *, nullable: frozenset[str] = frozense
         if value is None and key not in nullable:
             raise invalid(key, "null", "This field cannot be null; leave it out instead.")
 
-
-T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

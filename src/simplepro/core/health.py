@@ -66,7 +66,7 @@ def _run(name: str) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         status = CHECKS[name]()
-    except Exception as exc:  # noqa: BLE001 - any failure of a dependency means "down"
+    except Exception as exc:  # any failure of a dependency means "down"
         if name == "db":
             connection.close()  # do not keep a broken connection for the next probe
         return {

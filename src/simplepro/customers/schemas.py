@@ -119,8 +119,3 @@ class CustomerPageOut(Out):
 
 class ImportResultOut(Out):
     created: int
-
-
-class AuditChangeOut(Out):
-    before: object | None = None
-    after: object | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,14 +25,16 @@ from simplepro.pricing import (
 )
 from simplepro.pricing.defaults import default_ruleset
 
-
-@lru_cache(maxsize=32)
-def _ruleset_from(content_hash: str, content: str) -> Ruleset:
-    return load_ruleset(content)
+# Loaded rulesets by content hash: stored versions never change, so a hash names one ruleset
+# for good and every request after the first skips validation (and re-serialising the content).
+_LOADED: dict[str, Ruleset] = {}
 
 
 def ruleset_of(stored: StoredRuleset) -> Ruleset:
-    return _ruleset_from(stored.content_hash, json.dumps(stored.content))
+    ruleset = _LOADED.get(stored.content_hash)
+    if ruleset is None:
+        ruleset = _LOADED[stored.content_hash] = load_ruleset(stored.content)
+    return ruleset
 
 
 def ruleset_active() -> StoredRuleset:
@@ -138,12 +139,18 @@ def ruleset_upload(*, actor: User, content: dict[str, Any]) -> StoredRuleset:
             f"Ruleset version {ruleset.version!r} exists already; versions never change."
         )
     with transaction.atomic(durable=True):
-        stored = StoredRuleset.objects.create(
-            name=ruleset.name,
-            version=ruleset.version,
-            content=ruleset.model_dump(mode="json"),
-            content_hash=ruleset.content_hash,
-        )
+        try:
+            with transaction.atomic():
+                stored = StoredRuleset.objects.create(
+                    name=ruleset.name,
+                    version=ruleset.version,
+                    content=ruleset.model_dump(mode="json"),
+                    content_hash=ruleset.content_hash,
+                )
+        except IntegrityError:  # a concurrent upload of the same version or content won
+            raise Conflict(
+                f"Ruleset version {ruleset.version!r} was just stored by another request."
+            ) from None
         audit_record(
             actor=actor,
             action="create",
