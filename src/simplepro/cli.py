@@ -5,6 +5,7 @@ simplepro migrate                                      apply migrations, create 
 simplepro check-deploy                                 production readiness, non-zero on error
 simplepro seed-demo                                    demo company (refused in production)
 simplepro createuser --username U --email E --role R --password-stdin
+simplepro pricing legacy-v3 | import-v3 …            SimplePro-v3 prices (no database needed)
 simplepro <any Django management command>
 """
 
@@ -103,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         return serve(rest)
     if command == "migrate":
         return migrate(rest)
+    if command == "pricing":
+        from simplepro.pricing.cli import main as pricing_main
+
+        return pricing_main(rest)
     _django_setup()
     from django.core.management import execute_from_command_line
 

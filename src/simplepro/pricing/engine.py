@@ -15,17 +15,17 @@ from string import Template
 from typing import Any
 
 import holidays
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from simplepro.pricing import v3
+from simplepro.pricing.clauses import MISSING, Lookup, holds, to_number
+from simplepro.pricing.compat import V3Compatibility
 from simplepro.pricing.inputs import EstimateInput
+from simplepro.pricing.jsmath import js_round2
 from simplepro.pricing.money import ZERO, cents
-from simplepro.pricing.quantities import Quantity, parse_quantity
+from simplepro.pricing.quantities import DECIMAL, FLOAT64, Numbers, Quantity, parse_quantity
 from simplepro.pricing.ruleset import (
-    KNOWN_FIELDS,
-    SIDE_FIELDS,
-    AllOf,
-    Clause,
-    Condition,
+    ANY_NAME,
     Handicap,
     Rule,
     Ruleset,
@@ -85,7 +85,10 @@ class PricingResult(Frozen):
     applied_handicaps: list[AppliedItem]
     adjustment: AppliedItem | None
     breakdown: Breakdown
-    derived: Derived
+    derived: Derived | None
+    final_price: Decimal | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="compatibility: unrounded"
+    )
     ruleset_name: str
     ruleset_version: str
     ruleset_hash: str
@@ -113,7 +116,7 @@ def trucks_needed(cubic_feet: Decimal, tariff: Tariff) -> int:
 
 
 def _derive(estimate: EstimateInput, ruleset: Ruleset) -> Derived:
-    tariff, calendar = ruleset.tariff, ruleset.calendar
+    tariff, calendar = ruleset.native_tariff, ruleset.calendar
     date = estimate.move_date
     weekday = WEEKDAYS[date.weekday()]
     if estimate.season is not None:
@@ -158,49 +161,10 @@ def _context(estimate: EstimateInput, derived: Derived, names: frozenset[str]) -
 
 
 def _number(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        return Decimal(int(value))
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(str(value))
-    return Decimal(0)
-
-
-def _compare(op: str, actual: Any, expected: Any) -> bool:
-    if op == "exists":
-        return actual is not None
-    if op == "eq":
-        return bool(actual == expected)
-    if op == "ne":
-        return bool(actual != expected)
-    if op == "in":
-        return actual in expected
-    if op == "nin":
-        return actual not in expected
-    if actual is None:
-        return False
-    number = _number(actual)
-    if op == "between":
-        low, high = expected
-        return _number(low) <= number <= _number(high)
-    target = _number(expected)
-    return {
-        "gt": number > target,
-        "gte": number >= target,
-        "lt": number < target,
-        "lte": number <= target,
-    }[op]
-
-
-def holds(clause: Clause | None, values: dict[str, Any]) -> bool:
-    if clause is None:
-        return True
-    if isinstance(clause, Condition):
-        return _compare(clause.op, values.get(clause.field), clause.value)
-    if isinstance(clause, AllOf):
-        return all(holds(child, values) for child in clause.all)
-    return any(holds(child, values) for child in clause.any)
+    number = to_number(value)
+    if isinstance(number, float):
+        return Decimal(0) if math.isnan(number) else Decimal(str(number))
+    return Decimal(number)
 
 
 @lru_cache(maxsize=1024)
@@ -215,9 +179,44 @@ def _explain(template: str, impact: Decimal, quantity: Decimal = ZERO) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _quantity(source: str, per_side: bool) -> Quantity:
+def _quantity(source: str) -> Quantity:
     """Parsed once per expression (the ruleset was validated at load, so this cannot fail)."""
-    return parse_quantity(source, SIDE_FIELDS if per_side else KNOWN_FIELDS)
+    return parse_quantity(source, ANY_NAME)
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """How money computes: Decimal rounded to cents with ROUND_HALF_UP at every line (native),
+    or, for a SimplePro-v3 compatibility ruleset, doubles rounded like JavaScript at the
+    points its compatibility block names."""
+
+    numbers: Numbers
+    amount: Callable[[Decimal], Any]
+    number: Callable[[Any], Any]
+    rule_impact: Callable[[Any], Any]
+    percent: Callable[[Any, Any], Any]
+    max: Callable[[Any, Any], Any]
+
+
+DECIMAL_CENTS = Arithmetic(
+    numbers=DECIMAL,
+    amount=lambda amount: amount,
+    number=_number,
+    rule_impact=cents,
+    percent=lambda running, amount: running * amount / 100,
+    max=max,
+)
+
+
+def _float_arithmetic(compat: V3Compatibility) -> Arithmetic:
+    return Arithmetic(
+        numbers=FLOAT64,
+        amount=float,
+        number=lambda value: float(to_number(value)),
+        rule_impact=js_round2 if "rule_impact" in compat.rounding_points else float,
+        percent=lambda running, amount: running * amount,  # percentages: fraction
+        max=lambda a, b: math.nan if math.isnan(a) or math.isnan(b) else max(a, b),
+    )
 
 
 def _base_lines(estimate: EstimateInput, derived: Derived, tariff: Tariff) -> list[AppliedItem]:
@@ -294,25 +293,77 @@ def _base_lines(estimate: EstimateInput, derived: Derived, tariff: Tariff) -> li
     return lines
 
 
-def _rule_impact(rule: Rule, running: Decimal, values: dict[str, Any]) -> tuple[Decimal, Decimal]:
-    """Sum of the rule's actions, each computed against the price before the rule."""
-    total, quantity = ZERO, ZERO
+def _rule_impact(
+    rule: Rule, running: Any, lookup: Lookup, arithmetic: Arithmetic
+) -> tuple[Any, Any]:
+    """The rule's actions, each against the price before the rule, summed and then rounded."""
+    zero = arithmetic.numbers.constant(0)
+    total, quantity = zero, zero
     for action in rule.actions:
+        amount = arithmetic.amount(action.amount)
         if action.type == "add_fixed":
-            total += action.amount
+            total += amount
         elif action.type == "add_per_unit":
             assert action.quantity is not None
-            quantity = _quantity(action.quantity, False).evaluate(lambda n: _number(values.get(n)))
-            total += action.amount * quantity
+            quantity = _quantity(action.quantity).evaluate(
+                lambda n: arithmetic.number(lookup(n)), arithmetic.numbers
+            )
+            total += amount * quantity
         elif action.type == "add_percentage":
-            total += running * action.amount / 100
+            total += arithmetic.percent(running, amount)
         elif action.type == "multiply":
-            total += running * (action.amount - 1)
+            total += running * (amount - 1)
         elif action.type == "set_minimum":
-            total += max(ZERO, action.amount - running)
-        else:  # set_maximum
-            total -= max(ZERO, running - action.amount)
-    return cents(total), quantity
+            total += arithmetic.max(zero, amount - running)
+        elif action.type == "set_maximum":
+            total -= arithmetic.max(zero, running - amount)
+        else:  # replace: the rule's whole impact becomes amount - price; earlier actions dropped
+            total = amount - running
+    return arithmetic.rule_impact(total), quantity
+
+
+@dataclass
+class Applied:
+    rule: Rule
+    impact: Any
+    quantity: Any
+
+
+def _apply_rules(
+    ruleset: Ruleset,
+    service: str,
+    moment: dt.datetime | None,
+    lookup: Lookup,
+    context: dict[str, Any],
+    running: Any,
+    arithmetic: Arithmetic,
+) -> tuple[Any, list[Applied]]:
+    """The one evaluation loop: rules in ascending priority (ties keep file order), each that is
+    active, for the service, in effect on the move date and whose conditions hold."""
+    applied: list[Applied] = []
+    for rule in sorted(ruleset.rules, key=lambda r: r.priority):
+        if not rule.active or service not in rule.services:
+            continue
+        if moment is not None and (
+            (rule.effective_from is not None and moment < _aware(rule.effective_from))
+            or (rule.effective_to is not None and moment > _aware(rule.effective_to))
+        ):
+            continue
+        context["running_price"] = running
+        if not holds(rule.when, lookup):
+            continue
+        impact, quantity = _rule_impact(rule, running, lookup, arithmetic)
+        running += impact
+        applied.append(Applied(rule, impact, quantity))
+    return running, applied
+
+
+def _reader(values: dict[str, Any]) -> Lookup:
+    return lambda name: values.get(name, MISSING)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _handicap_impact(handicap: Handicap, running: Decimal, side: dict[str, Any]) -> Decimal:
@@ -320,50 +371,103 @@ def _handicap_impact(handicap: Handicap, running: Decimal, side: dict[str, Any])
         return cents(handicap.amount)
     if handicap.kind == "per_unit":
         assert handicap.quantity is not None
-        units = _quantity(handicap.quantity, True).evaluate(lambda n: _number(side.get(n)))
+        units = _quantity(handicap.quantity).evaluate(lambda n: _number(side.get(n)))
         return cents(handicap.amount * units)
     if handicap.kind == "percentage":
         return cents(running * handicap.amount / 100)
     return cents(running * (handicap.amount - 1))
 
 
-def price(estimate: EstimateInput, ruleset: Ruleset) -> PricingResult:
+def _breakdown(
+    buckets: dict[str, Any],
+    final: Any,
+    rounding: Callable[[Any], Any] | None,
+    tax_rate: Decimal,
+    deposit_percent: Decimal,
+    deposit_minimum: Decimal,
+) -> Breakdown:
+    """The one breakdown builder. Native lines add up to the total by construction. With a
+    compatibility `rounding` the original's own breakdown comes out, which did not add up:
+    its subtotal sums only the lines it had (SEMANTICS.md §4) and its labor line is rounded."""
+    if rounding is None:
+        subtotal = sum(buckets.values(), ZERO)
+        assert subtotal == final, "breakdown lines must add up to the running price"
+        tax = cents(subtotal * tax_rate)
+        total = subtotal + tax
+        deposit = cents(min(total, max(deposit_minimum, cents(total * deposit_percent / 100))))
+        return Breakdown(**buckets, subtotal=subtotal, tax=tax, total=total, deposit_due=deposit)
+    order = ("labor", "materials", "travel", "special_items", "seasonal", "handicaps")
+    subtotal = 0.0
+    for name in order:
+        subtotal += buckets[name]
+    lines = {name: _exact(value) for name, value in buckets.items()}
+    lines["labor"] = _exact(rounding(buckets["labor"]))
+    return Breakdown(
+        **lines,
+        subtotal=_exact(rounding(subtotal)),
+        tax=ZERO,
+        total=_exact(rounding(final)),
+        deposit_due=ZERO,
+    )
+
+
+def _exact(value: Any) -> Decimal:
+    """A double as the Decimal with its shortest repr: converts back to the same double."""
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+
+
+def price(estimate: EstimateInput | v3.V3Input, ruleset: Ruleset) -> PricingResult:
+    """Price an input under a ruleset: a native input under a native ruleset, or the original's
+    input under a ruleset converted from SimplePro-v3 (its `compatibility` block)."""
+    if ruleset.compatibility is not None:
+        if not isinstance(estimate, v3.V3Input):
+            raise TypeError("a SimplePro-v3 compatibility ruleset prices the original's input")
+        return _price_v3(estimate, ruleset, ruleset.compatibility)
+    if not isinstance(estimate, EstimateInput):
+        raise TypeError("a native ruleset prices an EstimateInput")
+    return _price_native(estimate, ruleset)
+
+
+def _item(rule: Rule, impact: Any, quantity: Any) -> AppliedItem:
+    impact = _exact(impact)
+    quantity = quantity if isinstance(quantity, Decimal) else _exact(quantity)
+    return AppliedItem(
+        id=rule.id,
+        name=rule.name,
+        category=rule.category,
+        impact=impact,
+        explanation=_explain(rule.explanation, impact=impact, quantity=quantity),
+    )
+
+
+def _price_native(estimate: EstimateInput, ruleset: Ruleset) -> PricingResult:
     derived = _derive(estimate, ruleset)
     values = _context(estimate, derived, ruleset.input_fields_used)
     buckets = dict.fromkeys(BUCKETS, ZERO)
-    base_lines = _base_lines(estimate, derived, ruleset.tariff)
+    base_lines = _base_lines(estimate, derived, ruleset.native_tariff)
     for base_line in base_lines:
         buckets[base_line.category] += base_line.impact
     base_price = sum((b.impact for b in base_lines), ZERO)
-    running = base_price
-
-    applied_rules: list[AppliedItem] = []
-    for rule in sorted(ruleset.rules, key=lambda r: r.priority):  # stable: ties keep file order
-        if not rule.active or estimate.service not in rule.services:
-            continue
-        values["running_price"] = running
-        if not holds(rule.when, values):
-            continue
-        impact, quantity = _rule_impact(rule, running, values)
-        running += impact
-        buckets[rule.category] += impact
-        applied_rules.append(
-            AppliedItem(
-                id=rule.id,
-                name=rule.name,
-                category=rule.category,
-                impact=impact,
-                explanation=_explain(rule.explanation, impact=impact, quantity=quantity),
-            )
-        )
+    moment = dt.datetime.combine(estimate.move_date, dt.time(), tzinfo=dt.UTC)
+    running, applied = _apply_rules(
+        ruleset,
+        estimate.service,
+        moment,
+        _reader(values),
+        values,
+        base_price,
+        DECIMAL_CENTS,
+    )
+    for item in applied:
+        buckets[item.rule.category] += item.impact
 
     applied_handicaps: list[AppliedItem] = []
     for handicap in ruleset.handicaps:
         if not handicap.active:
             continue
         for side_name in handicap.sides:
-            side = vars(getattr(estimate, side_name))
-            if not holds(handicap.when, side):
+            side: dict[str, Any] = vars(getattr(estimate, side_name))
+            if not holds(handicap.when, _reader(side)):
                 continue
             impact = _handicap_impact(handicap, running, side)
             running += impact
@@ -397,23 +501,79 @@ def price(estimate: EstimateInput, ruleset: Ruleset) -> PricingResult:
             explanation=manual.reason,
         )
 
-    subtotal = sum(buckets.values(), ZERO)
-    assert subtotal == running, "breakdown lines must add up to the running price"
-    tax = cents(subtotal * ruleset.tax_rate)
-    total = subtotal + tax
-    deposit = min(total, max(ruleset.deposit.minimum, cents(total * ruleset.deposit.percent / 100)))
     return PricingResult.model_construct(
         base_price=base_price,
         base_lines=base_lines,
-        applied_rules=applied_rules,
+        applied_rules=[_item(a.rule, a.impact, a.quantity) for a in applied],
         applied_handicaps=applied_handicaps,
         adjustment=adjustment,
-        breakdown=Breakdown(
-            **buckets, subtotal=subtotal, tax=tax, total=total, deposit_due=cents(deposit)
+        breakdown=_breakdown(
+            buckets,
+            running,
+            None,
+            ruleset.tax_rate,
+            ruleset.deposit.percent,
+            ruleset.deposit.minimum,
         ),
         derived=derived,
         ruleset_name=ruleset.name,
         ruleset_version=ruleset.version,
         ruleset_hash=ruleset.content_hash,
         input_hash=input_hash(estimate),
+    )
+
+
+V3_BUCKETS = {
+    "materials": "materials",
+    "transportation": "travel",
+    "special_services": "special_items",
+    "seasonal_adjustment": "seasonal",
+}
+
+
+def _price_v3(estimate: v3.V3Input, ruleset: Ruleset, compat: V3Compatibility) -> PricingResult:
+    arithmetic = _float_arithmetic(compat)
+    rounded: set[str] = set(compat.rounding_points)
+    base = v3.base_price(estimate, compat.base)
+    running, applied = _apply_rules(
+        ruleset, estimate.service, estimate.moment(), estimate.get, {}, base, arithmetic
+    )
+    buckets: dict[str, Any] = dict.fromkeys(BUCKETS, 0.0)
+    buckets["labor"] = base
+    members = {bucket: set(getattr(compat.breakdown, name)) for name, bucket in V3_BUCKETS.items()}
+    for item in applied:
+        for bucket, ids in members.items():
+            if item.rule.id in ids:
+                buckets[bucket] += item.impact
+
+    applied_handicaps: list[AppliedItem] = []
+    for handicap in compat.handicaps:
+        outcome = v3.apply_handicap(handicap, estimate, running, rounded)
+        if outcome is None:
+            continue
+        impact, running = outcome
+        buckets["handicaps"] += impact
+        applied_handicaps.append(
+            AppliedItem(
+                id=handicap.id,
+                name=handicap.name,
+                category="handicaps",
+                impact=_exact(impact),
+                explanation=handicap.name,
+            )
+        )
+    rounding = js_round2 if "breakdown" in rounded else float
+    return PricingResult.model_construct(
+        base_price=_exact(base),
+        base_lines=[],
+        applied_rules=[_item(a.rule, a.impact, a.quantity) for a in applied],
+        applied_handicaps=applied_handicaps,
+        adjustment=None,
+        breakdown=_breakdown(buckets, running, rounding, ZERO, ZERO, ZERO),
+        final_price=_exact(running),
+        derived=None,
+        ruleset_name=ruleset.name,
+        ruleset_version=ruleset.version,
+        ruleset_hash=ruleset.content_hash,
+        input_hash=estimate.hash(),
     )

@@ -3,24 +3,45 @@
 Allowed: numbers, names of input values (dot paths such as `special_items.fragile_count`, or
 the derived names below), + - * /, parentheses, max() and min(). Parsed once, at ruleset load,
 with Python's `ast` and a whitelist; anything else (calls, attributes of objects, subscripts,
-comparisons) is refused with the expression in the message. Evaluated in Decimal.
+comparisons) is refused with the expression in the message. Evaluated in Decimal, or for a
+SimplePro-v3 compatibility ruleset in doubles with JavaScript's Math.max/min (NaN wins).
 """
 
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-Lookup = Callable[[str], Decimal]
+Lookup = Callable[[str], Any]
 
-_FUNCTIONS: dict[str, Callable[..., Decimal]] = {"max": max, "min": min}
-_BINARY: dict[type[ast.operator], Callable[[Decimal, Decimal], Decimal]] = {
+
+def _js_max(*values: float) -> float:
+    return math.nan if any(math.isnan(v) for v in values) else max(values)
+
+
+def _js_min(*values: float) -> float:
+    return math.nan if any(math.isnan(v) for v in values) else min(values)
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """How a quantity computes: the type of its constants, and its max/min."""
+
+    constant: Callable[[int | float], Any]
+    functions: Mapping[str, Callable[..., Any]]
+
+
+DECIMAL = Numbers(constant=lambda value: Decimal(str(value)), functions={"max": max, "min": min})
+FLOAT64 = Numbers(constant=float, functions={"max": _js_max, "min": _js_min})
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b if b else Decimal(0),
+    ast.Div: lambda a, b: a / b if b else a * 0,
 }
 
 
@@ -43,8 +64,8 @@ class Quantity:
     tree: ast.expr
     names: frozenset[str]
 
-    def evaluate(self, lookup: Lookup) -> Decimal:
-        return _evaluate(self.tree, lookup)
+    def evaluate(self, lookup: Lookup, numbers: Numbers = DECIMAL) -> Any:
+        return _evaluate(self.tree, lookup, numbers)
 
 
 def parse_quantity(source: str, known: Mapping[str, object]) -> Quantity:
@@ -82,7 +103,7 @@ def _check(node: ast.expr, source: str, names: set[str]) -> None:
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
-        and node.func.id in _FUNCTIONS
+        and node.func.id in DECIMAL.functions
         and node.args
         and not node.keywords
     ):
@@ -92,16 +113,19 @@ def _check(node: ast.expr, source: str, names: set[str]) -> None:
     raise QuantityError(f"{source!r}: only numbers, values, + - * /, max() and min() are allowed")
 
 
-def _evaluate(node: ast.expr, lookup: Lookup) -> Decimal:
+def _evaluate(node: ast.expr, lookup: Lookup, numbers: Numbers) -> Any:
     dotted = _dotted(node)
     if dotted is not None:
         return lookup(dotted)
     if isinstance(node, ast.Constant):
-        return Decimal(str(node.value))
+        assert isinstance(node.value, int | float)  # checked at parse time
+        return numbers.constant(node.value)
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_evaluate(node.left, lookup), _evaluate(node.right, lookup))
+        return _BINARY[type(node.op)](
+            _evaluate(node.left, lookup, numbers), _evaluate(node.right, lookup, numbers)
+        )
     if isinstance(node, ast.UnaryOp):
-        return -_evaluate(node.operand, lookup)
+        return -_evaluate(node.operand, lookup, numbers)
     assert isinstance(node, ast.Call)
     assert isinstance(node.func, ast.Name)
-    return _FUNCTIONS[node.func.id](*(_evaluate(a, lookup) for a in node.args))
+    return numbers.functions[node.func.id](*(_evaluate(a, lookup, numbers) for a in node.args))

@@ -3,20 +3,36 @@ tax, deposit, validity), validated at load with the path of every problem."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from simplepro.pricing.clauses import AllOf, Clause, Condition, Fold, conditions_of
+from simplepro.pricing.compat import V3Compatibility
 from simplepro.pricing.inputs import EstimateInput, Service
 from simplepro.pricing.quantities import Quantity, QuantityError, parse_quantity
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
 Category = Literal["labor", "travel", "materials", "special_items", "seasonal"]
-Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "between", "exists"]
+# Extensions only a SimplePro-v3 compatibility ruleset may use (compat.py, docs/pricing.md):
+# the original's regex operator, its replace action and its left-folded condition lists.
+V3_OPERATORS = frozenset({"regex"})
+V3_ACTIONS = frozenset({"replace"})
+
+
+def _omit_none(value: object) -> bool:
+    return value is None
+
+
+# Optional fields added after rulesets were first stored are left out of the dump when unset,
+# so a ruleset stored before they existed keeps its content hash.
+Optional: Any = Field(default=None, exclude_if=_omit_none)
 
 # Values computed by the engine that rules and quantities may read besides the input fields.
 DERIVED_FIELDS = {
@@ -70,43 +86,34 @@ class Calendar(Strict):
     holidays: Literal["US", "none"] = "US"
 
 
-class Condition(Strict):
-    field: str
-    op: Operator
-    value: Any = None
-
-
-class AllOf(Strict):
-    all: list[Clause] = Field(min_length=1)
-
-
-class AnyOf(Strict):
-    any: list[Clause] = Field(min_length=1)
-
-
-Clause = Union[Condition, AllOf, AnyOf]  # noqa: UP007 - recursive alias needs Union
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-
-
 class Action(Strict):
     type: Literal[
-        "add_fixed", "add_per_unit", "add_percentage", "multiply", "set_minimum", "set_maximum"
+        "add_fixed",
+        "add_per_unit",
+        "add_percentage",
+        "multiply",
+        "set_minimum",
+        "set_maximum",
+        "replace",
     ]
-    amount: Decimal = Field(max_digits=12, decimal_places=4)
+    # Native amounts are checked to 12 digits, 4 decimals at load; a converted v3 ruleset
+    # keeps the original's doubles exactly (their shortest decimal form).
+    amount: Decimal = Field(allow_inf_nan=False)
     quantity: str | None = Field(default=None, description="add_per_unit: what to count")
 
 
 class Rule(Strict):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    id: str = Field(min_length=1, max_length=200)
     name: str
     explanation: str = Field(description="one line; $impact and $quantity are filled in")
     category: Category
-    services: list[Service] = Field(min_length=1)
-    priority: int = 100
+    services: list[Service]
+    priority: int | float = 100
     active: bool = True
     when: Clause | None = None
     actions: list[Action] = Field(min_length=1)
+    effective_from: dt.datetime | None = Optional
+    effective_to: dt.datetime | None = Optional
 
 
 class Handicap(Strict):
@@ -130,34 +137,29 @@ class Ruleset(Strict):
     name: str
     version: str = Field(min_length=1, max_length=50)
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    tariff: Tariff
+    tariff: Tariff | None = Field(default=None, description="required unless `compatibility`")
     calendar: Calendar = Calendar()
     rules: list[Rule] = Field(default_factory=list)
     handicaps: list[Handicap] = Field(default_factory=list)
     tax_rate: Decimal = Field(ge=0, le=1)
     deposit: DepositPolicy
     quote_valid_days: int = Field(ge=1, le=365)
+    compatibility: V3Compatibility | None = Optional
+
+    @property
+    def native_tariff(self) -> Tariff:
+        assert self.tariff is not None, "load_ruleset requires a tariff for native rulesets"
+        return self.tariff
 
     @cached_property
     def input_fields_used(self) -> frozenset[str]:
         """Input fields that conditions and quantities read (derived values excluded)."""
         names: set[str] = set()
-
-        def walk(clause: Clause | None) -> None:
-            if isinstance(clause, Condition):
-                names.add(clause.field)
-            elif isinstance(clause, AllOf):
-                for child in clause.all:
-                    walk(child)
-            elif isinstance(clause, AnyOf):
-                for child in clause.any:
-                    walk(child)
-
         for rule in self.rules:
-            walk(rule.when)
+            names.update(c.field for c in conditions_of(rule.when))
             for action in rule.actions:
                 if action.quantity:
-                    names |= parse_quantity(action.quantity, KNOWN_FIELDS).names
+                    names |= parse_quantity(action.quantity, ANY_NAME).names
         return frozenset(names - DERIVED_FIELDS.keys())
 
     @cached_property
@@ -192,6 +194,16 @@ def input_fields() -> set[str]:
 
 
 KNOWN_FIELDS: dict[str, object] = dict.fromkeys(input_fields() | DERIVED_FIELDS.keys())
+
+
+class _AnyName(dict[str, object]):
+    """Compatibility rulesets read any dot path of the original's free-form input."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+ANY_NAME: dict[str, object] = _AnyName()
 SIDE_FIELDS: dict[str, object] = {
     name.split(".", 1)[1]: None for name in input_fields() if name.startswith("pickup.")
 }
@@ -204,21 +216,50 @@ def _path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _check_clause(clause: Clause, path: str, known: dict[str, object], problems: list[str]) -> None:
+def _check_clause(
+    clause: Clause, path: str, known: dict[str, object], native: bool, problems: list[str]
+) -> None:
+    if isinstance(clause, Fold):
+        if native:
+            problems.append(f"{path}.fold: only compatibility rulesets fold conditions left")
+        for index, step in enumerate(clause.fold):
+            _check_clause(step, f"{path}.fold[{index}]", known, native, problems)
+        return
     if isinstance(clause, Condition):
         if clause.field not in known:
             problems.append(f"{path}.field: unknown field {clause.field!r}")
-        if clause.op in {"in", "nin"} and not isinstance(clause.value, list):
+        if native and clause.op in V3_OPERATORS:
+            problems.append(f"{path}.op: {clause.op} is only for compatibility rulesets")
+        if native and clause.op in {"in", "nin"} and not isinstance(clause.value, list):
             problems.append(f"{path}.value: {clause.op} needs a list")
-        if clause.op == "between" and not (
-            isinstance(clause.value, list) and len(clause.value) == 2
+        if (
+            native
+            and clause.op == "between"
+            and not (isinstance(clause.value, list) and len(clause.value) == 2)
         ):
             problems.append(f"{path}.value: between needs [low, high]")
         return
     children = clause.all if isinstance(clause, AllOf) else clause.any
     key = "all" if isinstance(clause, AllOf) else "any"
     for index, child in enumerate(children):
-        _check_clause(child, f"{path}.{key}[{index}]", known, problems)
+        _check_clause(child, f"{path}.{key}[{index}]", known, native, problems)
+
+
+NATIVE_ID = re.compile(r"^[a-z0-9_]+$")
+NATIVE_AMOUNT = Decimal("1e12")
+
+
+def _check_action(action: Action, path: str, native: bool, problems: list[str]) -> None:
+    if native:
+        if action.type in V3_ACTIONS:
+            problems.append(f"{path}.type: {action.type} is only for compatibility rulesets")
+        exponent = action.amount.as_tuple().exponent
+        if abs(action.amount) >= NATIVE_AMOUNT or (isinstance(exponent, int) and exponent < -4):
+            problems.append(f"{path}.amount: at most 12 digits and 4 decimal places")
+    if action.type == "add_per_unit":
+        _check_quantity(
+            action.quantity, f"{path}.quantity", KNOWN_FIELDS if native else ANY_NAME, problems
+        )
 
 
 def _check_quantity(
@@ -234,6 +275,65 @@ def _check_quantity(
         return None
 
 
+def _rule_problems(ruleset: Ruleset, native: bool) -> list[str]:
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, rule in enumerate(ruleset.rules):
+        path = f"rules[{index}]"
+        if native and not NATIVE_ID.match(rule.id):
+            problems.append(f"{path}.id: lower-case letters, digits and _ only")
+        if native and rule.id in seen:
+            problems.append(f"{path}.id: duplicate id {rule.id!r}")
+        if native and not rule.services:
+            problems.append(f"{path}.services: at least one service")
+        seen.add(rule.id)
+        if rule.when is not None:
+            known = KNOWN_FIELDS if native else ANY_NAME
+            _check_clause(rule.when, f"{path}.when", known, native, problems)
+        for number, action in enumerate(rule.actions):
+            _check_action(action, f"{path}.actions[{number}]", native, problems)
+    for index, handicap in enumerate(ruleset.handicaps):
+        path = f"handicaps[{index}]"
+        if handicap.id in seen:
+            problems.append(f"{path}.id: duplicate id {handicap.id!r}")
+        seen.add(handicap.id)
+        _check_clause(handicap.when, f"{path}.when", SIDE_FIELDS, True, problems)
+        if handicap.kind == "per_unit":
+            _check_quantity(handicap.quantity, f"{path}.quantity", SIDE_FIELDS, problems)
+    return problems
+
+
+def _tariff_problems(tariff: Tariff) -> list[str]:
+    problems: list[str] = []
+    sizes = [r.crew_size for r in tariff.hourly_rates]
+    if len(sizes) != len(set(sizes)):
+        problems.append("tariff.hourly_rates: two rows for the same crew size")
+    brackets = tariff.long_distance
+    if brackets[-1].up_to_lb is not None:
+        problems.append("tariff.long_distance: the last bracket must have no upper limit")
+    limits = [b.up_to_lb for b in brackets[:-1]]
+    if any(limit is None for limit in limits) or limits != sorted(limits):  # type: ignore[type-var]
+        problems.append("tariff.long_distance: brackets must rise, only the last without a limit")
+    return problems
+
+
+def _problems(ruleset: Ruleset) -> list[str]:
+    compat = ruleset.compatibility
+    native = compat is None
+    problems = _rule_problems(ruleset, native)
+    if ruleset.tariff is not None:
+        problems += _tariff_problems(ruleset.tariff)
+    elif native:
+        problems.append("tariff: required (only a compatibility ruleset prices without one)")
+    if compat is not None and ruleset.handicaps:
+        problems.append("handicaps: a compatibility ruleset lists its handicaps in compatibility")
+    for name in ("peak_months", "off_peak_months"):
+        months = getattr(ruleset.calendar, name)
+        if any(not 1 <= m <= 12 for m in months):
+            problems.append(f"calendar.{name}: months are 1 to 12")
+    return problems
+
+
 def load_ruleset(data: Any) -> Ruleset:
     """Validate ruleset data (a dict, or JSON text); RulesetError lists every problem."""
     if isinstance(data, str | bytes):
@@ -245,41 +345,7 @@ def load_ruleset(data: Any) -> Ruleset:
         ruleset = Ruleset.model_validate(data)
     except ValidationError as exc:
         raise RulesetError([f"{_path(e['loc'])}: {e['msg']}" for e in exc.errors()]) from None
-    problems: list[str] = []
-    seen: set[str] = set()
-    for index, rule in enumerate(ruleset.rules):
-        path = f"rules[{index}]"
-        if rule.id in seen:
-            problems.append(f"{path}.id: duplicate id {rule.id!r}")
-        seen.add(rule.id)
-        if rule.when is not None:
-            _check_clause(rule.when, f"{path}.when", KNOWN_FIELDS, problems)
-        for number, action in enumerate(rule.actions):
-            if action.type == "add_per_unit":
-                _check_quantity(
-                    action.quantity, f"{path}.actions[{number}].quantity", KNOWN_FIELDS, problems
-                )
-    for index, handicap in enumerate(ruleset.handicaps):
-        path = f"handicaps[{index}]"
-        if handicap.id in seen:
-            problems.append(f"{path}.id: duplicate id {handicap.id!r}")
-        seen.add(handicap.id)
-        _check_clause(handicap.when, f"{path}.when", SIDE_FIELDS, problems)
-        if handicap.kind == "per_unit":
-            _check_quantity(handicap.quantity, f"{path}.quantity", SIDE_FIELDS, problems)
-    sizes = [r.crew_size for r in ruleset.tariff.hourly_rates]
-    if len(sizes) != len(set(sizes)):
-        problems.append("tariff.hourly_rates: two rows for the same crew size")
-    brackets = ruleset.tariff.long_distance
-    if brackets[-1].up_to_lb is not None:
-        problems.append("tariff.long_distance: the last bracket must have no upper limit")
-    limits = [b.up_to_lb for b in brackets[:-1]]
-    if any(limit is None for limit in limits) or limits != sorted(limits):  # type: ignore[type-var]
-        problems.append("tariff.long_distance: brackets must rise, only the last without a limit")
-    for name in ("peak_months", "off_peak_months"):
-        months = getattr(ruleset.calendar, name)
-        if any(not 1 <= m <= 12 for m in months):
-            problems.append(f"calendar.{name}: months are 1 to 12")
+    problems = _problems(ruleset)
     if problems:
         raise RulesetError(problems)
     return ruleset
