@@ -92,17 +92,22 @@ def parse_moment(value: Any) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-def _or(value: float, default: float) -> float:
-    """JavaScript's `value || default` for a number."""
-    return default if value == 0 or math.isnan(value) else value
+def _or(value: Any, default: float) -> float:
+    """JavaScript's `value || default`, then read as a number: the default replaces only a
+    falsy value (undefined, null, false, 0, NaN, ""); text such as "None" stays and is NaN."""
+    falsy = value is MISSING or value is None or value is False or value == ""
+    if not falsy and isinstance(value, int | float):
+        falsy = value == 0 or math.isnan(value)
+    return default if falsy else float(to_number(value))
 
 
 def _js_max(*values: float) -> float:
     return math.nan if any(math.isnan(v) for v in values) else max(values)
 
 
-def _week_rate(rows: list[WeekRates], crew: float, weekday: str | None) -> float:
-    if weekday is None:
+def _week_rate(rows: list[WeekRates], crew: Any, weekday: str | None) -> float:
+    """The rate of the row for this crew size; rows are found with `===` (text "3" is no 3)."""
+    if weekday is None or isinstance(crew, bool) or not isinstance(crew, int | float):
         return 0.0
     row = next((r for r in rows if r.crew_size == crew), None)
     return 0.0 if row is None else row.rates.get(weekday, 0.0)  # type: ignore[call-overload]
@@ -119,9 +124,9 @@ def base_price(estimate: V3Input, base: V3Base) -> float:
         moment = estimate.moment()
         weekday = WEEKDAYS[moment.weekday()] if moment is not None else None
         rows = tariff.hourly_rates if service == "local" else tariff.packing_rates
-        rate = _week_rate(rows, crew, weekday)
+        rate = _week_rate(rows, estimate.get("crewSize"), weekday)
         if _or(rate, 0) != 0:
-            billable = _or(hours, base.default_hours)
+            billable = _or(estimate.get("estimatedDuration"), base.default_hours)
             if service == "local":
                 minimum = tariff.min_hours.get(weekday, 0.0)  # type: ignore[call-overload]
                 billable = _js_max(billable, _or(minimum, base.default_hours))
@@ -144,7 +149,7 @@ def base_price(estimate: V3Input, base: V3Base) -> float:
 
 
 def _flights(estimate: V3Input, side: str) -> float:
-    return _or(estimate.number(f"{side}.stairsCount"), 0)
+    return _or(estimate.get(f"{side}.stairsCount"), 0)
 
 
 def apply_handicap(
