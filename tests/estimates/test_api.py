@@ -29,7 +29,7 @@ def test_calculate_prices_without_saving(api: Any) -> None:
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["breakdown"]["total"] == "2333.00"  # money is a string, never a float
-    assert body["ruleset_version"] == "2026.1"
+    assert body["ruleset_version"] == "2026.2"
     assert len(body["input_hash"]) == 64
     assert [r["id"] for r in body["applied_rules"]][:2] == ["packing_materials", "piano"]
 

@@ -70,4 +70,4 @@ def test_versions_never_change(personas: Any, api_as: Any) -> None:
 
 def test_list_shows_the_default_on_a_new_installation(personas: Any, api_as: Any) -> None:
     listed = api_as(personas["super_admin"]).get("/api/rulesets").json()
-    assert [(r["version"], r["is_active"]) for r in listed] == [("2026.1", True)]
+    assert [(r["version"], r["is_active"]) for r in listed] == [("2026.2", True)]

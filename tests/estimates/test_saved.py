@@ -34,7 +34,7 @@ def test_save_list_and_read_an_estimate(personas: Any, api_as: Any, customer: An
     body = created.json()
     # 3 movers at 205/h × 4 h + travel 95 + truck 75, off-season October: no seasonal line.
     assert body["current"]["total"] == "990.00"
-    assert body["current"]["ruleset_version"] == "2026.1" and body["status"] == "draft"
+    assert body["current"]["ruleset_version"] == "2026.2" and body["status"] == "draft"
     listed = api.get("/api/estimates", {"customer_id": str(customer.pk)}).json()
     assert [e["id"] for e in listed["items"]] == [body["id"]]
     assert (
@@ -87,7 +87,7 @@ def test_a_new_active_ruleset_never_changes_an_old_estimate(
     ).json()
     assert second["current"]["total"] == "1395.00"  # the new travel fee
     again = api.get(f"/api/estimates/{first['id']}").json()
-    assert (again["current"]["total"], again["current"]["ruleset_version"]) == ("990.00", "2026.1")
+    assert (again["current"]["total"], again["current"]["ruleset_version"]) == ("990.00", "2026.2")
     assert api.post(f"/api/estimates/{first['id']}/verify").json() == {"match": True}
 
 

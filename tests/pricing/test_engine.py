@@ -342,3 +342,49 @@ def test_weight_defaults_to_seven_pounds_per_cubic_foot_and_brackets_apply() -> 
 def test_the_engine_does_not_import_django() -> None:
     code = "import sys, simplepro.pricing, simplepro.pricing.defaults; assert 'django' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_valuation_released_is_free_and_full_value_is_priced_on_declared_value() -> None:
+    ruleset = default_ruleset()
+    base = {"service": "local", "move_date": "2026-10-13", "crew_size": 2, "estimated_hours": "3"}
+    released = price(EstimateInput.model_validate(base), ruleset)
+    assert released.valuation is not None and released.valuation.impact == 0
+    assert "0.60 per lb" in released.valuation.explanation
+    full = price(
+        EstimateInput.model_validate(
+            {
+                **base,
+                "weight_lb": "4000",
+                "valuation": {"kind": "full_value", "declared_value": "50000"},
+            }
+        ),
+        ruleset,
+    )
+    assert full.valuation is not None and full.valuation.impact == Decimal(
+        "500.00"
+    )  # 1 % of 50,000
+    assert full.breakdown.valuation == Decimal("500.00")
+    # a declared value below 6.00 per lb is raised to it: 4,000 lb → 24,000
+    low = price(
+        EstimateInput.model_validate(
+            {
+                **base,
+                "weight_lb": "4000",
+                "valuation": {"kind": "full_value", "declared_value": "1000"},
+            }
+        ),
+        ruleset,
+    )
+    assert low.valuation is not None and low.valuation.impact == Decimal("240.00")
+    assert full.breakdown.total - released.breakdown.total == Decimal("500.00") * (
+        1 + ruleset.tax_rate
+    )
+
+
+def test_estimate_type_changes_the_input_hash_not_the_price() -> None:
+    ruleset = default_ruleset()
+    base = {"service": "local", "move_date": "2026-10-13"}
+    binding = price(EstimateInput.model_validate({**base, "estimate_type": "binding"}), ruleset)
+    plain = price(EstimateInput.model_validate(base), ruleset)
+    assert binding.breakdown.total == plain.breakdown.total
+    assert binding.input_hash != plain.input_hash

@@ -20,5 +20,5 @@ def test_published_schema_matches_the_code() -> None:
 
 def test_default_ruleset_is_valid_and_versioned() -> None:
     ruleset = default_ruleset()
-    assert ruleset.version == "2026.1"
+    assert ruleset.version == "2026.2"
     assert len(ruleset.content_hash) == 64

@@ -30,10 +30,20 @@ from simplepro.pricing.ruleset import (
     Rule,
     Ruleset,
     Tariff,
+    ValuationPolicy,
 )
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-BUCKETS = ("labor", "travel", "materials", "handicaps", "special_items", "seasonal", "adjustment")
+BUCKETS = (
+    "labor",
+    "travel",
+    "materials",
+    "handicaps",
+    "special_items",
+    "seasonal",
+    "valuation",
+    "adjustment",
+)
 
 
 class Frozen(BaseModel):
@@ -60,6 +70,7 @@ class Breakdown:
     handicaps: Decimal
     special_items: Decimal
     seasonal: Decimal
+    valuation: Decimal
     adjustment: Decimal
     subtotal: Decimal
     tax: Decimal
@@ -83,6 +94,7 @@ class PricingResult(Frozen):
     base_lines: list[AppliedItem]
     applied_rules: list[AppliedItem]
     applied_handicaps: list[AppliedItem]
+    valuation: AppliedItem | None
     adjustment: AppliedItem | None
     breakdown: Breakdown
     derived: Derived | None
@@ -440,6 +452,29 @@ def _item(rule: Rule, impact: Any, quantity: Any) -> AppliedItem:
     )
 
 
+def _valuation(estimate: EstimateInput, derived: Derived, policy: ValuationPolicy) -> AppliedItem:
+    if estimate.valuation.kind == "released":
+        return AppliedItem(
+            id="valuation",
+            name="Released value protection",
+            category="valuation",
+            impact=ZERO,
+            explanation=f"Carrier liable up to {policy.released_value_per_lb:,.2f} per lb; "
+            "no charge",
+        )
+    declared = max(
+        estimate.valuation.declared_value or ZERO,
+        cents(derived.weight_lb * policy.full_value_minimum_per_lb),
+    )
+    return AppliedItem(
+        id="valuation",
+        name="Full value protection",
+        category="valuation",
+        impact=cents(declared * policy.full_value_percent / 100),
+        explanation=f"{policy.full_value_percent.normalize()} % of {declared:,.2f} declared value",
+    )
+
+
 def _price_native(estimate: EstimateInput, ruleset: Ruleset) -> PricingResult:
     derived = _derive(estimate, ruleset)
     values = _context(estimate, derived, ruleset.input_fields_used)
@@ -482,6 +517,10 @@ def _price_native(estimate: EstimateInput, ruleset: Ruleset) -> PricingResult:
                 )
             )
 
+    valuation = _valuation(estimate, derived, ruleset.valuation or ValuationPolicy())
+    running += valuation.impact
+    buckets["valuation"] += valuation.impact
+
     adjustment = None
     if estimate.adjustment is not None:
         manual = estimate.adjustment
@@ -506,6 +545,7 @@ def _price_native(estimate: EstimateInput, ruleset: Ruleset) -> PricingResult:
         base_lines=base_lines,
         applied_rules=[_item(a.rule, a.impact, a.quantity) for a in applied],
         applied_handicaps=applied_handicaps,
+        valuation=valuation,
         adjustment=adjustment,
         breakdown=_breakdown(
             buckets,
@@ -568,6 +608,7 @@ def _price_v3(estimate: v3.V3Input, ruleset: Ruleset, compat: V3Compatibility) -
         base_lines=[],
         applied_rules=[_item(a.rule, a.impact, a.quantity) for a in applied],
         applied_handicaps=applied_handicaps,
+        valuation=None,
         adjustment=None,
         breakdown=_breakdown(buckets, running, rounding, ZERO, ZERO, ZERO),
         final_price=_exact(running),

@@ -51,6 +51,19 @@ class Adjustment(Strict):
     reason: str = Field(min_length=3, max_length=500)
 
 
+class Valuation(Strict):
+    """Released value (the carrier's minimum liability per pound, no charge) or full value
+    protection on a declared value, priced by the ruleset."""
+
+    kind: Literal["released", "full_value"] = "released"
+    declared_value: Decimal | None = Field(
+        default=None, ge=0, le=10_000_000, max_digits=10, decimal_places=2
+    )
+
+
+EstimateType = Literal["binding", "non_binding", "not_to_exceed"]
+
+
 class EstimateInput(Strict):
     service: Service
     move_date: dt.date
@@ -74,4 +87,6 @@ class EstimateInput(Strict):
     is_holiday: bool | None = None
     season: Literal["off_peak", "standard", "peak"] | None = None
     specialty_crew: bool = False
+    estimate_type: EstimateType = "non_binding"
+    valuation: Valuation = Valuation()
     adjustment: Adjustment | None = None

@@ -128,6 +128,18 @@ class Handicap(Strict):
     active: bool = True
 
 
+class ValuationPolicy(Strict):
+    released_value_per_lb: Money = Field(
+        default=Decimal("0.60"), description="carrier liability per lb, included at no charge"
+    )
+    full_value_percent: Decimal = Field(
+        default=Decimal("1.0"), ge=0, le=100, description="charge, % of the declared value"
+    )
+    full_value_minimum_per_lb: Money = Field(
+        default=Decimal("6.00"), description="declared value is at least weight × this"
+    )
+
+
 class DepositPolicy(Strict):
     percent: Decimal = Field(ge=0, le=100)
     minimum: Money = Decimal(0)
@@ -144,6 +156,7 @@ class Ruleset(Strict):
     tax_rate: Decimal = Field(ge=0, le=1)
     deposit: DepositPolicy
     quote_valid_days: int = Field(ge=1, le=365)
+    valuation: ValuationPolicy | None = Optional
     compatibility: V3Compatibility | None = Optional
 
     @property
