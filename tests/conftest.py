@@ -61,13 +61,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings: Any) -> None:
+def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
     # MD5 only in tests: Argon2 is deliberately slow. Rate limits are tested where they
     # matter and lifted elsewhere; each test has its own counter namespace in Redis.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.API_RATE_LIMITS = "100000/1"
     settings.RATE_LIMIT_KEY_PREFIX = f"test:{uuid.uuid4().hex}:"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PRIVATE_FILES_ROOT = tmp_path / "files"
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from simplepro.audit.models import AuditRecord
 from simplepro.core.api import api
 from simplepro.customers.models import Customer
 from simplepro.customers.services import customer_create
-from simplepro.estimates.models import StoredRuleset
+from simplepro.estimates.models import Estimate, EstimateVersion, StoredRuleset
 from simplepro.estimates.services import estimate_create
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
@@ -77,6 +77,13 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/estimates"):                     (201, 201, 201, 403, 201, 422, 201, 403, 403, 403, 401),
     ("GET", "/api/estimates"):                      (200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 401),
     ("GET", "/api/estimates/{estimate_id}"):        (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
+    ("GET", "/api/estimates/{estimate_id}/versions"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
+    ("POST", "/api/estimates/{estimate_id}/versions"): (201, 201, 201, 403, 201, 404, 201, 403, 403, 403, 401),
+    ("POST", "/api/estimates/{estimate_id}/send"):  (200, 200, 200, 403, 200, 404, 200, 403, 403, 403, 401),
+    ("POST", "/api/estimates/{estimate_id}/accept"): (200, 200, 200, 403, 200, 404, 200, 403, 403, 403, 401),
+    # accepted a moment ago, so declining is refused (409) even where permitted
+    ("POST", "/api/estimates/{estimate_id}/decline"): (409, 409, 409, 403, 409, 404, 409, 403, 403, 403, 401),
+    ("GET", "/api/estimates/{estimate_id}/quote.pdf"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
     ("POST", "/api/estimates/{estimate_id}/verify"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
     ("GET", "/api/rulesets"):                       (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/rulesets"):                      (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
@@ -119,6 +126,8 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "rulesets": list(
             StoredRuleset.objects.values_list("version", "is_active").order_by("version")
         ),
+        "estimates": list(Estimate.objects.values_list("pk", "status", "valid_until")),
+        "estimate_versions": EstimateVersion.objects.count(),
     }
 
 
@@ -144,6 +153,11 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         ("PATCH", "/api/customers/{customer_id}"): {"notes": "changed"},
         ("POST", "/api/estimates/calculate"): {"service": "local", "move_date": "2026-10-13"},
         ("POST", "/api/inventory/totals"): {"items": [{"key": "sofa_3_seat", "quantity": 1}]},
+        ("POST", "/api/estimates/{estimate_id}/accept"): {},
+        ("POST", "/api/estimates/{estimate_id}/decline"): {"note": "Chose another mover"},
+        ("POST", "/api/estimates/{estimate_id}/versions"): {
+            "input": {"service": "local", "move_date": "2026-10-13", "crew_size": 3}
+        },
     }
     files: dict[tuple[str, str], Any] = {
         ("POST", "/api/company/logo"): {
@@ -184,6 +198,7 @@ def test_permission_table(
         data={
             "type": "residential",
             "name": "Owned By Sales",
+            "emails": ["owned@example.com"],
             "assigned_salesperson_id": personas["sales"].pk,
         },
     )

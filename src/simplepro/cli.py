@@ -4,6 +4,7 @@ simplepro serve [--host H] [--port P] [--workers N]   ASGI server (uvicorn + uvl
 simplepro migrate                                      apply migrations, create cache table
 simplepro check-deploy                                 production readiness, non-zero on error
 simplepro seed-demo                                    demo company (refused in production)
+simplepro expire-estimates                             mark quotes past their validity expired (daily)
 simplepro createuser --username U --email E --role R --password-stdin
 simplepro pricing legacy-v3 | import-v3 …            SimplePro-v3 prices (no database needed)
 simplepro <any Django management command>
@@ -16,7 +17,11 @@ import shutil
 import sys
 from pathlib import Path
 
-COMMAND_ALIASES = {"check-deploy": "check_deploy", "seed-demo": "seed_demo"}
+COMMAND_ALIASES = {
+    "check-deploy": "check_deploy",
+    "seed-demo": "seed_demo",
+    "expire-estimates": "expire_estimates",
+}
 
 
 def _django_setup() -> None:

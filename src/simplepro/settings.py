@@ -38,6 +38,8 @@ PRODUCTION = SIMPLEPRO_ENV == "production"
 DATA_DIR = Path(env_str("SIMPLEPRO_DATA_DIR", "data")).resolve()
 SECRETS_DIR = DATA_DIR / "secrets"
 MEDIA_ROOT = DATA_DIR / "media"
+# Documents that are never served as static files (sent quotes): only through permission checks.
+PRIVATE_FILES_ROOT = DATA_DIR / "files"
 try:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 except OSError as exc:

@@ -204,10 +204,19 @@ def test_company_page_saves_and_validates(personas: Any, web_as: Any) -> None:
         "currency": "USD",
         "phone_region": "US",
         "country": "US",
+        "discount_sales": "12",
+        "discount_customer_service": "5",
+        "discount_manager": "25",
+        "discount_admin": "100",
     }
     assert client.post("/company/", good).status_code == 302
+    from simplepro.accounts.models import Company
+
+    assert Company.objects.get().discount_limits["sales"] == "12"
     bad = client.post("/company/", {**good, "time_zone": "Nowhere/Land"})
     assert bad.status_code == 422 and "Not a known IANA time zone" in bad.content.decode()
+    too_much = client.post("/company/", {**good, "discount_sales": "150"})
+    assert too_much.status_code == 422 and "less than or equal to 100" in too_much.content.decode()
 
 
 def test_pages_show_times_in_the_company_time_zone(personas: Any, web_as: Any) -> None:

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from simplepro.accounts import selectors, services
 from simplepro.accounts.models import Company, DeviceSession, User
+from simplepro.accounts.permissions import discount_limits
 from simplepro.accounts.schemas import (
     CompanyOut,
     CompanyUpdateIn,
@@ -179,6 +180,7 @@ def send_password_reset(request: HttpRequest, user_id: UUID) -> Status[None]:
 
 def _company_out(company: Company) -> dict[str, Any]:
     data = {name: getattr(company, name) for name in services.COMPANY_FIELDS}
+    data["discount_limits"] = discount_limits(company)
     data["logo_url"] = company.logo.url if company.logo else None
     data["updated_at"] = company.updated_at
     return data
@@ -195,6 +197,8 @@ def update_company(request: HttpRequest, payload: CompanyUpdateIn) -> dict[str, 
     admin = require(request, "company.change")
     fields = payload.dict(exclude_unset=True)
     reject_nulls(fields)
+    if "discount_limits" in fields:  # stored as text: JSON has no decimals
+        fields["discount_limits"] = {str(r): str(v) for r, v in fields["discount_limits"].items()}
     return _company_out(services.company_update(actor=admin, **fields))
 
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from simplepro.accounts.models import Company, Role
+from simplepro.accounts.permissions import discount_limits
 
 
 class LoginForm(forms.Form):
@@ -31,9 +34,28 @@ class UserEditForm(forms.Form):
     is_active = forms.BooleanField(required=False, label="Active")
 
 
+# Roles that price estimates, whose manual discount limit the company sets.
+DISCOUNTING_ROLES = (Role.SALES, Role.CUSTOMER_SERVICE, Role.MANAGER, Role.ADMIN)
+
+
 class CompanyForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Company
-        fields = Company.EDITABLE_FIELDS
+        fields = tuple(f for f in Company.EDITABLE_FIELDS if f != "discount_limits")
 
     logo = forms.FileField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limits = discount_limits(self.instance)
+        for role in DISCOUNTING_ROLES:
+            self.fields[f"discount_{role}"] = forms.DecimalField(
+                label=f"Largest discount, {role.label} (%)",
+                min_value=0,
+                max_value=100,
+                decimal_places=2,
+                initial=limits[role],
+            )
+
+    def discount_limits(self) -> dict[str, str]:
+        return {str(role): str(self.cleaned_data[f"discount_{role}"]) for role in DISCOUNTING_ROLES}

@@ -41,9 +41,15 @@ class Company(models.Model):
         "region",
         "postal_code",
         "country",
+        "discount_limits",
     )
 
     name = models.CharField(max_length=200)
+    discount_limits = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Role → largest manual discount in percent; roles left out use the defaults",
+    )
     legal_name = models.CharField(max_length=200, blank=True)
     time_zone = models.CharField(max_length=64, default="America/New_York")
     currency = models.CharField(max_length=3, default="USD")

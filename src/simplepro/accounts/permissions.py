@@ -29,7 +29,16 @@ ADMINISTRATION = frozenset(
     {"users.view", "users.manage", "company.change", "audit.view", "pricing.manage"}
 )
 EVERYONE = frozenset({"company.view", "inventory.view"})
-PRICING = frozenset({"estimates.calculate", "estimates.view", "estimates.create"})
+PRICING = frozenset(
+    {
+        "estimates.calculate",
+        "estimates.view",
+        "estimates.create",
+        "estimates.change",
+        "estimates.send",
+        "estimates.decide",
+    }
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPER_ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING,
@@ -64,8 +73,14 @@ DISCOUNT_LIMITS: dict[str, Decimal] = {
 }
 
 
-def discount_limit_percent(user: Any) -> Decimal:
-    return DISCOUNT_LIMITS.get(user.role, Decimal(0))
+def discount_limits(company: Any) -> dict[str, Decimal]:
+    """Every role's limit: the company's own where it set one, else the default."""
+    own = {role: Decimal(str(value)) for role, value in (company.discount_limits or {}).items()}
+    return {role: own.get(role, DISCOUNT_LIMITS.get(role, Decimal(0))) for role in Role.values}
+
+
+def discount_limit_percent(user: Any, company: Any) -> Decimal:
+    return discount_limits(company)[user.role]
 
 
 def has_permission(user: Any, permission: str) -> bool:

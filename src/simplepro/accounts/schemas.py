@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
@@ -138,6 +139,7 @@ class CompanyOut(Out):
     region: str
     postal_code: str
     country: str
+    discount_limits: dict[str, Decimal]
     logo_url: str | None
     updated_at: datetime
 
@@ -158,3 +160,6 @@ class CompanyUpdateIn(StrictIn):
     region: str | None = Field(default=None, max_length=100)
     postal_code: str | None = Field(default=None, max_length=20)
     country: str | None = Field(default=None, min_length=2, max_length=2)
+    discount_limits: (
+        dict[Role, Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]] | None
+    ) = Field(default=None, description="role → largest manual discount, percent")

@@ -263,7 +263,12 @@ class CompanySettingsView(PermissionRequiredMixin, View):
         company = services.company_get()
         form = CompanyForm(request.POST, request.FILES, instance=company)
         if form.is_valid():
-            fields = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
+            fields = {
+                k: v
+                for k, v in form.cleaned_data.items()
+                if k != "logo" and not k.startswith("discount_")
+            }
+            fields["discount_limits"] = form.discount_limits()
             try:
                 services.company_update(
                     actor=_user(request), logo=form.cleaned_data.get("logo"), **fields

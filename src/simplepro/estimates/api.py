@@ -5,21 +5,22 @@ activates another); each saved version keeps the ruleset that priced it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
 from simplepro.accounts.api import PROBLEM
-from simplepro.core.api import DEFAULT_PAGE_SIZE, paginate, require
+from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, require
 from simplepro.core.problems import NotFound, ProblemError, invalid
 from simplepro.customers.selectors import customer_get
 from simplepro.estimates import selectors, services
-from simplepro.estimates.models import Estimate
+from simplepro.estimates.models import Estimate, EstimateVersion
+from simplepro.estimates.views import quote_response
 from simplepro.pricing import EstimateInput, PricingResult, price
 from simplepro.pricing.inventory import ROOM_TEMPLATES, Item, catalogue, crew_plan, totals
 
@@ -28,11 +29,43 @@ EstimateStatusName = Literal["draft", "sent", "accepted", "declined", "expired"]
 inventory_router = Router(tags=["inventory"])
 
 
+class InventoryLine(BaseModel):
+    """One line of the survey: how many of a catalogue item in which room."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    room: str = Field(min_length=1, max_length=60)
+    key: str = Field(min_length=1, max_length=100)
+    quantity: int = Field(ge=1, le=1000)
+
+
 class EstimateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: UUID
     input: EstimateInput
+    inventory: list[InventoryLine] = Field(default_factory=list, max_length=1000)
+    pickup_address: str = Field(default="", max_length=300)
+    delivery_address: str = Field(default="", max_length=300)
+
+
+class RevisionIn(BaseModel):
+    """A new version; inventory and addresses stay as they were unless given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: EstimateInput
+    inventory: list[InventoryLine] | None = Field(default=None, max_length=1000)
+    pickup_address: str | None = Field(default=None, max_length=300)
+    delivery_address: str | None = Field(default=None, max_length=300)
+
+
+class DecisionIn(BaseModel):
+    """The customer's answer; `{}` when there is nothing to note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=500)
 
 
 class VersionOut(BaseModel):
@@ -42,14 +75,23 @@ class VersionOut(BaseModel):
     input_hash: str
     input: dict[str, Any]
     result: dict[str, Any]
+    inventory: list[dict[str, Any]]
+    pdf_sha256: str | None
+    sent_at: datetime | None
     created_at: datetime
 
 
 class EstimateOut(BaseModel):
     id: UUID
     customer_id: UUID
+    customer_name: str
     status: str
+    pickup_address: str
+    delivery_address: str
+    valid_until: date | None
+    sent_at: datetime | None
     created_at: datetime
+    versions: int
     current: VersionOut
 
 
@@ -66,31 +108,70 @@ class VerifyOut(BaseModel):
     match: bool
 
 
-def estimate_out(estimate: Estimate) -> dict[str, Any]:
-    version = estimate.versions.all()[0]  # prefetched, newest first
+def version_out(version: EstimateVersion) -> dict[str, Any]:
     return {
-        "id": estimate.id,
-        "customer_id": estimate.customer_id,
-        "status": estimate.status,
-        "created_at": estimate.created_at,
-        "current": {
-            "number": version.number,
-            "total": version.total,
-            "ruleset_version": version.ruleset.version,
-            "input_hash": version.input_hash,
-            "input": version.input,
-            "result": version.result,
-            "created_at": version.created_at,
-        },
+        "number": version.number,
+        "total": version.total,
+        "ruleset_version": version.ruleset.version,
+        "input_hash": version.input_hash,
+        "input": version.input,
+        "result": version.result,
+        "inventory": version.inventory,
+        "pdf_sha256": version.pdf_sha256 or None,
+        "sent_at": version.sent_at,
+        "created_at": version.created_at,
     }
 
 
-def _visible_estimate(request: HttpRequest, estimate_id: UUID) -> Estimate:
-    user = require(request, "estimates.view")
+def estimate_out(estimate: Estimate, today: date) -> dict[str, Any]:
+    versions = estimate.versions.all()  # prefetched, newest first
+    return {
+        "id": estimate.id,
+        "customer_id": estimate.customer_id,
+        "customer_name": estimate.customer.name,
+        "status": selectors.effective_status(estimate, today),
+        "pickup_address": estimate.pickup_address,
+        "delivery_address": estimate.delivery_address,
+        "valid_until": estimate.valid_until,
+        "sent_at": estimate.sent_at,
+        "created_at": estimate.created_at,
+        "versions": len(versions),
+        "current": version_out(versions[0]),
+    }
+
+
+def _visible_estimate(request: HttpRequest, estimate_id: UUID, permission: str) -> Estimate:
+    user = require(request, permission)
     estimate = selectors.estimate_list(viewer=user).filter(pk=estimate_id).first()
     if estimate is None:
         raise NotFound("estimate")
     return estimate
+
+
+def _fresh(request: HttpRequest, estimate: Estimate) -> dict[str, Any]:
+    user = actor(request)
+    return estimate_out(
+        selectors.estimate_list(viewer=user).get(pk=estimate.pk), services.company_today()
+    )
+
+
+def _inventory(lines: list[InventoryLine] | None) -> list[dict[str, Any]] | None:
+    """Survey lines as stored; every key must be in the catalogue (422 naming each)."""
+    if lines is None:
+        return None
+    known = catalogue()
+    unknown = [
+        {
+            "field": f"inventory[{i}].key",
+            "code": "unknown_item",
+            "message": f"No item {line.key!r} in the catalogue.",
+        }
+        for i, line in enumerate(lines)
+        if line.key not in known
+    ]
+    if unknown:
+        raise ProblemError(422, "The survey has unknown items.", errors=unknown)  # type: ignore[arg-type]
+    return [line.model_dump() for line in lines]
 
 
 @estimates_router.post("", response={201: EstimateOut, **PROBLEM})
@@ -99,8 +180,15 @@ def create_estimate(request: HttpRequest, payload: EstimateIn) -> Status[dict[st
     customer = customer_get(viewer=user, customer_id=payload.customer_id)
     if customer is None:
         raise invalid("customer_id", "not_found", "No customer with this id is visible to you.")
-    created = services.estimate_create(actor=user, customer=customer, estimate_input=payload.input)
-    return Status(201, estimate_out(selectors.estimate_list(viewer=user).get(pk=created.pk)))
+    created = services.estimate_create(
+        actor=user,
+        customer=customer,
+        estimate_input=payload.input,
+        inventory=_inventory(payload.inventory),
+        pickup_address=payload.pickup_address,
+        delivery_address=payload.delivery_address,
+    )
+    return Status(201, _fresh(request, created))
 
 
 @estimates_router.get("", response={200: EstimatePageOut, **PROBLEM})
@@ -112,9 +200,12 @@ def list_estimates(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
     user = require(request, "estimates.view")
-    estimates = selectors.estimate_list(viewer=user, customer_id=customer_id, status=status)
+    today = services.company_today()
+    estimates = selectors.estimate_list(
+        viewer=user, customer_id=customer_id, status=status, today=today
+    )
     result = paginate(request, estimates, page, page_size)
-    result["items"] = [estimate_out(e) for e in result["items"]]
+    result["items"] = [estimate_out(e, today) for e in result["items"]]
     return result
 
 
@@ -127,12 +218,72 @@ def calculate(request: HttpRequest, payload: EstimateInput) -> PricingResult:
 
 @estimates_router.get("/{estimate_id}", response={200: EstimateOut, **PROBLEM})
 def get_estimate(request: HttpRequest, estimate_id: UUID) -> dict[str, Any]:
-    return estimate_out(_visible_estimate(request, estimate_id))
+    return estimate_out(
+        _visible_estimate(request, estimate_id, "estimates.view"), services.company_today()
+    )
+
+
+@estimates_router.get("/{estimate_id}/versions", response={200: list[VersionOut], **PROBLEM})
+def list_versions(request: HttpRequest, estimate_id: UUID) -> list[dict[str, Any]]:
+    estimate = _visible_estimate(request, estimate_id, "estimates.view")
+    return [version_out(v) for v in estimate.versions.all()]
+
+
+@estimates_router.post("/{estimate_id}/versions", response={201: EstimateOut, **PROBLEM})
+def revise_estimate(
+    request: HttpRequest, estimate_id: UUID, payload: RevisionIn
+) -> Status[dict[str, Any]]:
+    estimate = _visible_estimate(request, estimate_id, "estimates.change")
+    revised = services.estimate_revise(
+        actor=actor(request),
+        estimate=estimate,
+        estimate_input=payload.input,
+        inventory=_inventory(payload.inventory),
+        pickup_address=payload.pickup_address,
+        delivery_address=payload.delivery_address,
+    )
+    return Status(201, _fresh(request, revised))
+
+
+@estimates_router.post("/{estimate_id}/send", response={200: EstimateOut, **PROBLEM})
+def send_estimate(request: HttpRequest, estimate_id: UUID) -> dict[str, Any]:
+    estimate = _visible_estimate(request, estimate_id, "estimates.send")
+    return _fresh(request, services.estimate_send(actor=actor(request), estimate=estimate))
+
+
+@estimates_router.post("/{estimate_id}/accept", response={200: EstimateOut, **PROBLEM})
+def accept_estimate(request: HttpRequest, estimate_id: UUID, payload: DecisionIn) -> dict[str, Any]:
+    estimate = _visible_estimate(request, estimate_id, "estimates.decide")
+    decided = services.estimate_decide(
+        actor=actor(request), estimate=estimate, accepted=True, note=payload.note
+    )
+    return _fresh(request, decided)
+
+
+@estimates_router.post("/{estimate_id}/decline", response={200: EstimateOut, **PROBLEM})
+def decline_estimate(
+    request: HttpRequest, estimate_id: UUID, payload: DecisionIn
+) -> dict[str, Any]:
+    estimate = _visible_estimate(request, estimate_id, "estimates.decide")
+    decided = services.estimate_decide(
+        actor=actor(request),
+        estimate=estimate,
+        accepted=False,
+        note=payload.note,
+    )
+    return _fresh(request, decided)
+
+
+@estimates_router.get("/{estimate_id}/quote.pdf", response={200: None, **PROBLEM})
+def quote_pdf(request: HttpRequest, estimate_id: UUID) -> HttpResponse:
+    """The quote as sent (the stored, checksummed file) or, before sending, a preview."""
+    estimate = _visible_estimate(request, estimate_id, "estimates.view")
+    return quote_response(estimate, estimate.versions.all()[0])
 
 
 @estimates_router.post("/{estimate_id}/verify", response={200: VerifyOut, **PROBLEM})
 def verify_estimate(request: HttpRequest, estimate_id: UUID) -> dict[str, bool]:
-    estimate = _visible_estimate(request, estimate_id)
+    estimate = _visible_estimate(request, estimate_id, "estimates.view")
     differences = services.estimate_verify(version=estimate.versions.all()[0])
     if differences:
         raise ProblemError(

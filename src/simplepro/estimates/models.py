@@ -39,6 +39,12 @@ class EstimateStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+# What may happen next from each status; anything else is a 409 naming the status.
+EDITABLE = frozenset({EstimateStatus.DRAFT, EstimateStatus.SENT, EstimateStatus.EXPIRED})
+SENDABLE = frozenset({EstimateStatus.DRAFT, EstimateStatus.SENT})
+DECIDABLE = frozenset({EstimateStatus.SENT})
+
+
 class Estimate(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer = models.ForeignKey(
@@ -47,6 +53,14 @@ class Estimate(models.Model):
     status = models.CharField(
         max_length=12, choices=EstimateStatus.choices, default=EstimateStatus.DRAFT
     )
+    pickup_address = models.CharField(max_length=300, blank=True)
+    delivery_address = models.CharField(max_length=300, blank=True)
+    valid_until = models.DateField(
+        null=True, blank=True, help_text="Set when sent: the send date + the ruleset's validity"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -55,6 +69,7 @@ class Estimate(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
+        indexes: ClassVar = [models.Index(fields=["status", "valid_until"])]
 
     def __str__(self) -> str:
         return f"Estimate {self.pk} for {self.customer_id}"
@@ -71,6 +86,13 @@ class EstimateVersion(models.Model):
     result = models.JSONField()
     input_hash = models.CharField(max_length=64)
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    inventory = models.JSONField(
+        default=list, blank=True, help_text="Survey lines: room, catalogue key, quantity"
+    )
+    # The quote as sent: written once to the private file storage, never rewritten.
+    pdf_path = models.CharField(max_length=300, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import smtplib
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
+import structlog
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from simplepro.accounts.models import User
 from simplepro.accounts.permissions import discount_limit_percent
+from simplepro.accounts.services import company_get
 from simplepro.audit.services import audit_record
 from simplepro.core import metrics
-from simplepro.core.problems import Conflict, Forbidden, ProblemError
+from simplepro.core.files import read_verified, sha256, store_once
+from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.customers.models import Customer
-from simplepro.estimates.models import Estimate, EstimateVersion, StoredRuleset
+from simplepro.estimates.models import (
+    DECIDABLE,
+    EDITABLE,
+    SENDABLE,
+    Estimate,
+    EstimateStatus,
+    EstimateVersion,
+    StoredRuleset,
+)
+from simplepro.estimates.quote import quote_of, render_pdf
 from simplepro.pricing import (
     EstimateInput,
     PricingResult,
@@ -24,6 +44,10 @@ from simplepro.pricing import (
     price,
 )
 from simplepro.pricing.defaults import default_ruleset
+
+logger = structlog.get_logger(__name__)
+QUOTE_LINK_SALT = "simplepro.estimates.quote-link"
+QUOTE_LINK_MAX_AGE = 365 * 24 * 3600  # a customer may look a quote up for a year
 
 # Loaded rulesets by content hash: stored versions never change, so a hash names one ruleset
 # for good and every request after the first skips validation (and re-serialising the content).
@@ -62,7 +86,7 @@ def _check_discount(actor: User, result: PricingResult) -> None:
         return
     before = result.breakdown.subtotal - result.adjustment.impact
     percent = (-result.adjustment.impact / before * 100) if before else Decimal(100)
-    limit = discount_limit_percent(actor)
+    limit = discount_limit_percent(actor, company_get())
     if percent > limit:
         raise Forbidden(f"Your role may discount at most {limit} %; this is {percent:.1f} %.")
 
@@ -71,21 +95,62 @@ def _result_json(result: PricingResult) -> dict[str, Any]:
     return dict(json.loads(result.canonical_json()))
 
 
-def estimate_create(*, actor: User, customer: Customer, estimate_input: EstimateInput) -> Estimate:
+def _new_version(
+    *,
+    actor: User,
+    estimate: Estimate,
+    number: int,
+    estimate_input: EstimateInput,
+    inventory: list[dict[str, Any]],
+) -> EstimateVersion:
+    """Price with the active ruleset and store an immutable version (inside a transaction)."""
     stored = ruleset_active()
     result = price(estimate_input, ruleset_of(stored))
     _check_discount(actor, result)
+    return EstimateVersion.objects.create(
+        estimate=estimate,
+        number=number,
+        ruleset=stored,
+        input=estimate_input.model_dump(mode="json"),
+        result=_result_json(result),
+        input_hash=result.input_hash,
+        total=result.breakdown.total,
+        inventory=inventory,
+        created_by=actor,
+    )
+
+
+def _adjustment_change(estimate_input: EstimateInput) -> dict[str, Any]:
+    manual = estimate_input.adjustment
+    if manual is None:
+        return {}
+    return {
+        "adjustment": {"before": None, "after": f"{manual.kind} {manual.value}: {manual.reason}"}
+    }
+
+
+def estimate_create(
+    *,
+    actor: User,
+    customer: Customer,
+    estimate_input: EstimateInput,
+    inventory: list[dict[str, Any]] | None = None,
+    pickup_address: str = "",
+    delivery_address: str = "",
+) -> Estimate:
     with transaction.atomic(durable=True):
-        estimate = Estimate.objects.create(customer=customer, created_by=actor)
-        EstimateVersion.objects.create(
+        estimate = Estimate.objects.create(
+            customer=customer,
+            created_by=actor,
+            pickup_address=pickup_address,
+            delivery_address=delivery_address,
+        )
+        version = _new_version(
+            actor=actor,
             estimate=estimate,
             number=1,
-            ruleset=stored,
-            input=estimate_input.model_dump(mode="json"),
-            result=_result_json(result),
-            input_hash=result.input_hash,
-            total=result.breakdown.total,
-            created_by=actor,
+            estimate_input=estimate_input,
+            inventory=inventory or [],
         )
         audit_record(
             actor=actor,
@@ -93,11 +158,190 @@ def estimate_create(*, actor: User, customer: Customer, estimate_input: Estimate
             entity_type="estimate",
             entity_id=estimate.pk,
             changes={
-                "total": {"before": None, "after": str(result.breakdown.total)},
-                "ruleset": {"before": None, "after": stored.version},
+                "total": {"before": None, "after": str(version.total)},
+                "ruleset": {"before": None, "after": version.ruleset.version},
+                **_adjustment_change(estimate_input),
             },
         )
     metrics.ESTIMATES_CREATED.inc()
+    return estimate
+
+
+def _locked(estimate: Estimate) -> Estimate:
+    return Estimate.objects.select_for_update().select_related("customer").get(pk=estimate.pk)
+
+
+def _refuse(estimate: Estimate, doing: str) -> Conflict:
+    return Conflict(f"An estimate that is {estimate.status} cannot be {doing}.")
+
+
+def estimate_revise(
+    *,
+    actor: User,
+    estimate: Estimate,
+    estimate_input: EstimateInput,
+    inventory: list[dict[str, Any]] | None = None,
+    pickup_address: str | None = None,
+    delivery_address: str | None = None,
+) -> Estimate:
+    """A new version (the old ones stay as they were). A sent or expired estimate becomes a
+    draft again: the customer has not seen this version yet."""
+    with transaction.atomic(durable=True):
+        estimate = _locked(estimate)
+        if estimate.status not in EDITABLE:
+            raise _refuse(estimate, "changed")
+        previous = estimate.versions.order_by("-number").first()
+        assert previous is not None
+        version = _new_version(
+            actor=actor,
+            estimate=estimate,
+            number=previous.number + 1,
+            estimate_input=estimate_input,
+            inventory=previous.inventory if inventory is None else inventory,
+        )
+        before_status = estimate.status
+        estimate.status = EstimateStatus.DRAFT
+        estimate.valid_until = None
+        if pickup_address is not None:
+            estimate.pickup_address = pickup_address
+        if delivery_address is not None:
+            estimate.delivery_address = delivery_address
+        estimate.save()
+        audit_record(
+            actor=actor,
+            action="update",
+            entity_type="estimate",
+            entity_id=estimate.pk,
+            changes={
+                "version": {"before": previous.number, "after": version.number},
+                "total": {"before": str(previous.total), "after": str(version.total)},
+                "status": {"before": before_status, "after": estimate.status},
+                **_adjustment_change(estimate_input),
+            },
+        )
+    return estimate
+
+
+def quote_link(version: EstimateVersion) -> str:
+    """A link the customer can open without an account: signed, naming one version."""
+    token = signing.dumps(str(version.pk), salt=QUOTE_LINK_SALT)
+    return settings.PUBLIC_URL + reverse("quote-public", kwargs={"token": token})
+
+
+def quote_for_link(token: str) -> EstimateVersion | None:
+    try:
+        version_id = signing.loads(token, salt=QUOTE_LINK_SALT, max_age=QUOTE_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return (
+        EstimateVersion.objects.select_related("estimate__customer")
+        .filter(pk=version_id)
+        .exclude(pdf_sha256="")
+        .first()
+    )
+
+
+def company_today() -> dt.date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(company_get().time_zone))
+
+
+def estimate_send(*, actor: User, estimate: Estimate) -> Estimate:
+    """Store the current version's PDF immutably, e-mail it with a link, mark the estimate sent.
+    If the e-mail cannot be sent nothing changes (the stored PDF is the same bytes on retry)."""
+    with transaction.atomic(durable=True):
+        estimate = _locked(estimate)
+        if estimate.status not in SENDABLE:
+            raise _refuse(estimate, "sent")
+        emails = [e for e in estimate.customer.emails if e]
+        if not emails:
+            raise invalid("customer", "no_email", "The customer has no e-mail address to send to.")
+        version = estimate.versions.select_related("ruleset").order_by("-number").first()
+        assert version is not None
+        company = company_get()
+        if version.pdf_sha256:  # sent before: the same document again, same validity
+            pdf = read_verified(version.pdf_path, version.pdf_sha256)
+        else:
+            estimate.valid_until = company_today() + dt.timedelta(
+                days=ruleset_of(version.ruleset).quote_valid_days
+            )
+            pdf = render_pdf(quote_of(estimate, version, company))
+            digest = sha256(pdf)
+            # The digest in the name: a send that failed (SMTP down) and is retried on another
+            # day renders a different validity date, and must not collide with the first try.
+            version.pdf_path = f"quotes/{estimate.pk}/v{version.number}-{digest[:16]}.pdf"
+            version.pdf_sha256 = store_once(version.pdf_path, pdf)
+            version.sent_at = timezone.now()
+            version.save(update_fields=["pdf_path", "pdf_sha256", "sent_at"])
+        before = estimate.status
+        estimate.status = EstimateStatus.SENT
+        estimate.sent_at = timezone.now()
+        estimate.save()
+        audit_record(
+            actor=actor,
+            action="send",
+            entity_type="estimate",
+            entity_id=estimate.pk,
+            changes={
+                "status": {"before": before, "after": estimate.status},
+                "pdf_sha256": {"before": None, "after": version.pdf_sha256},
+                "to": {"before": None, "after": emails[0]},
+            },
+        )
+        _email_quote(estimate, version, company, emails[0], pdf)
+    return estimate
+
+
+def _email_quote(
+    estimate: Estimate, version: EstimateVersion, company: Any, to: str, pdf: bytes
+) -> None:
+    link = quote_link(version)
+    message = EmailMessage(
+        subject=f"Your moving quote from {company.name}",
+        body=(
+            f"Hello {estimate.customer.name},\n\n"
+            f"Your quote is attached and online at:\n{link}\n\n"
+            f"Total {version.total:,.2f}, valid until {estimate.valid_until}.\n\n"
+            f"{company.name}\n{company.phone}\n"
+        ),
+        to=[to],
+        reply_to=[company.email] if company.email else None,
+    )
+    message.attach(f"quote-{estimate.pk}-v{version.number}.pdf", pdf, "application/pdf")
+    try:
+        message.send()
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning("quote_email_failed", estimate=str(estimate.pk), error=str(exc))
+        raise ProblemError(
+            503, "The e-mail could not be sent; the estimate was not marked sent. Try again."
+        ) from None
+
+
+def estimates_expire_due() -> int:
+    """Sent estimates whose validity has passed become expired; how many did."""
+    return Estimate.objects.filter(
+        status=EstimateStatus.SENT, valid_until__lt=company_today()
+    ).update(status=EstimateStatus.EXPIRED, updated_at=timezone.now())
+
+
+def estimate_decide(*, actor: User, estimate: Estimate, accepted: bool, note: str = "") -> Estimate:
+    """The customer accepted or declined the sent quote. A quote past its validity expires."""
+    estimates_expire_due()
+    with transaction.atomic(durable=True):
+        estimate = _locked(estimate)
+        if estimate.status not in DECIDABLE:
+            raise _refuse(estimate, "accepted" if accepted else "declined")
+        before = estimate.status
+        estimate.status = EstimateStatus.ACCEPTED if accepted else EstimateStatus.DECLINED
+        estimate.decided_at = timezone.now()
+        estimate.decision_note = note
+        estimate.save()
+        audit_record(
+            actor=actor,
+            action="accept" if accepted else "decline",
+            entity_type="estimate",
+            entity_id=estimate.pk,
+            changes={"status": {"before": before, "after": estimate.status}},
+        )
     return estimate
 
 
