@@ -22,7 +22,7 @@ from simplepro.audit.models import AuditRecord
 from simplepro.core.api import api
 from simplepro.customers.models import Customer
 from simplepro.customers.services import customer_create
-from simplepro.estimates.models import Estimate, EstimateVersion, StoredRuleset
+from simplepro.estimates.models import CompanyItem, Estimate, EstimateVersion, StoredRuleset
 from simplepro.estimates.services import estimate_create
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
@@ -91,6 +91,7 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/rulesets/{ruleset_id}/preview"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/rulesets/{ruleset_id}/activate"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/inventory/items"):                (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("POST", "/api/inventory/items"):               (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/inventory/templates"):            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("POST", "/api/inventory/totals"):              (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
 }
@@ -128,6 +129,7 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         ),
         "estimates": list(Estimate.objects.values_list("pk", "status", "valid_until")),
         "estimate_versions": EstimateVersion.objects.count(),
+        "company_items": CompanyItem.objects.count(),
     }
 
 
@@ -171,6 +173,16 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
     if key == ("POST", "/api/rulesets"):
         bodies[key] = {
             "content": {**default_ruleset().model_dump(mode="json"), "version": f"t{unique}"}
+        }
+    if key == ("POST", "/api/inventory/items"):
+        bodies[key] = {
+            "key": f"rack_{unique}",
+            "name": "Server rack",
+            "room": "office",
+            "category": "equipment",
+            "cubic_feet": "40",
+            "weight_lb": "600",
+            "flags": ["bulky", "crating"],
         }
     if key == ("POST", "/api/estimates"):
         bodies[key] = {

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -62,3 +63,38 @@ def test_bigger_homes_get_bigger_crews(template: str, crew: int, trucks: int) ->
     plan = crew_plan(totals(ROOM_TEMPLATES[template].items()).cubic_feet)
     assert (plan.crew_size, plan.trucks) == (crew, trucks)
     assert plan.hours >= 2 and plan.hours * 4 == int(plan.hours * 4)  # quarter hours
+
+
+@pytest.mark.django_db
+def test_admins_add_company_items_that_surveys_and_estimates_use(
+    personas: Any, api_as: Any
+) -> None:
+    admin = api_as(personas["admin"])
+    piano = {
+        "key": "steinway_model_d",
+        "name": "Steinway Model D concert grand",
+        "room": "living_room",
+        "category": "piano",
+        "cubic_feet": "110",
+        "weight_lb": "990",
+        "flags": ["bulky", "crating", "fragile"],
+    }
+    created = admin.post_json("/api/inventory/items", piano)
+    assert created.status_code == 201, created.json()
+    assert created.json()["company_item"] is True
+    sales = api_as(personas["sales"])
+    listed = {i["key"]: i for i in sales.get("/api/inventory/items").json()}
+    assert listed["steinway_model_d"]["flags"] == ["bulky", "crating", "fragile"]
+    assert listed["sofa_3_seat"]["company_item"] is False
+    survey = sales.post_json(
+        "/api/inventory/totals", {"items": [{"key": "steinway_model_d", "quantity": 1}]}
+    ).json()
+    assert (survey["cubic_feet"], survey["weight_lb"], survey["fragile_count"]) == (
+        "110.00",
+        "990.00",
+        1,
+    )
+    assert admin.post_json("/api/inventory/items", piano).status_code == 409
+    clash = admin.post_json("/api/inventory/items", {**piano, "key": "sofa_3_seat"})
+    assert clash.status_code == 409 and "catalogue" in clash.json()["detail"]
+    assert sales.post_json("/api/inventory/items", {**piano, "key": "x_y"}).status_code == 403

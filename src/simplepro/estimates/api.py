@@ -19,6 +19,7 @@ from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, require
 from simplepro.core.problems import NotFound, ProblemError, invalid
 from simplepro.customers.selectors import customer_get
 from simplepro.estimates import selectors, services
+from simplepro.estimates.inventory import company_item_create, company_items, full_catalogue
 from simplepro.estimates.models import Estimate, EstimateVersion
 from simplepro.estimates.views import quote_response
 from simplepro.pricing import EstimateInput, PricingResult, price
@@ -159,7 +160,7 @@ def _inventory(lines: list[InventoryLine] | None) -> list[dict[str, Any]] | None
     """Survey lines as stored; every key must be in the catalogue (422 naming each)."""
     if lines is None:
         return None
-    known = catalogue()
+    known = full_catalogue()
     unknown = [
         {
             "field": f"inventory[{i}].key",
@@ -325,10 +326,52 @@ class SurveyOut(BaseModel):
     suggested_hours: Decimal
 
 
-@inventory_router.get("/items", response={200: list[Item], **PROBLEM})
-def list_items(request: HttpRequest) -> list[Item]:
+class ItemOut(BaseModel):
+    key: str
+    name: str
+    room: str
+    category: str
+    cubic_feet: Decimal
+    weight_lb: Decimal
+    flags: list[str]
+    company_item: bool
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z0-9_]{2,100}$")
+    name: str = Field(min_length=2, max_length=200)
+    room: str = Field(min_length=2, max_length=60)
+    category: str = Field(min_length=2, max_length=60)
+    cubic_feet: Decimal = Field(gt=0, le=2000, max_digits=8, decimal_places=2)
+    weight_lb: Decimal = Field(gt=0, le=20000, max_digits=8, decimal_places=2)
+    flags: list[Literal["fragile", "bulky", "disassembly", "crating"]] = Field(
+        default_factory=list, max_length=4
+    )
+
+
+def _item_out(item: Item, company_item: bool) -> dict[str, Any]:
+    return {**item.__dict__, "flags": sorted(item.flags), "company_item": company_item}
+
+
+@inventory_router.get("/items", response={200: list[ItemOut], **PROBLEM})
+def list_items(request: HttpRequest) -> list[dict[str, Any]]:
     require(request, "inventory.view")
-    return list(catalogue().values())
+    own = company_items()
+    return [_item_out(i, False) for i in catalogue().values()] + [
+        _item_out(i, True) for i in own.values()
+    ]
+
+
+@inventory_router.post("/items", response={201: ItemOut, **PROBLEM})
+def create_item(request: HttpRequest, payload: ItemIn) -> Status[dict[str, Any]]:
+    """A company-specific item, offered in every survey from now on."""
+    user = require(request, "pricing.manage")
+    data = payload.model_dump()
+    data["flags"] = sorted(set(data["flags"]))
+    company_item_create(actor=user, data=data)
+    return Status(201, _item_out(company_items()[payload.key], True))
 
 
 @inventory_router.get("/templates", response={200: list[TemplateOut], **PROBLEM})
@@ -340,7 +383,7 @@ def list_templates(request: HttpRequest) -> list[dict[str, Any]]:
 @inventory_router.post("/totals", response={200: SurveyOut, **PROBLEM})
 def survey_totals(request: HttpRequest, payload: SurveyIn) -> dict[str, Any]:
     require(request, "inventory.view")
-    known = catalogue()
+    known = full_catalogue()
     unknown = [
         {
             "field": f"items[{i}].key",
@@ -352,7 +395,7 @@ def survey_totals(request: HttpRequest, payload: SurveyIn) -> dict[str, Any]:
     ]
     if unknown:
         raise ProblemError(422, "The survey has unknown items.", errors=unknown)  # type: ignore[arg-type]
-    result = totals((line.key, line.quantity) for line in payload.items)
+    result = totals(((line.key, line.quantity) for line in payload.items), extra=known)
     plan = crew_plan(result.cubic_feet)
     return {
         **result.__dict__,

@@ -106,3 +106,26 @@ class EstimateVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estimate_id} v{self.number}"
+
+
+class CompanyItem(models.Model):
+    """An inventory item of this company's own (a piano model, a client's server rack…),
+    offered beside SimplePro's catalogue. Its key never collides with a catalogue key."""
+
+    key = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    room = models.CharField(max_length=60)
+    category = models.CharField(max_length=60)
+    cubic_feet = models.DecimalField(max_digits=8, decimal_places=2)
+    weight_lb = models.DecimalField(max_digits=8, decimal_places=2)
+    flags = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("room", "name")
+
+    def __str__(self) -> str:
+        return self.name
