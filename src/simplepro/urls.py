@@ -9,6 +9,7 @@ from simplepro.accounts.api import auth_router, company_router, users_router
 from simplepro.audit.api import router as audit_router
 from simplepro.core.api import api
 from simplepro.customers.api import router as customers_router
+from simplepro.estimates import ruleset_views
 from simplepro.estimates import views as estimate_views
 from simplepro.estimates.api import estimates_router, inventory_router
 from simplepro.estimates.rulesets_api import router as rulesets_router
@@ -29,6 +30,12 @@ urlpatterns = [
     path("customers/", include("simplepro.customers.urls")),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
+    path("pricing/", ruleset_views.RulesetListView.as_view(), name="ruleset-list"),
+    path(
+        "pricing/<uuid:ruleset_id>/",
+        ruleset_views.RulesetDetailView.as_view(),
+        name="ruleset-detail",
+    ),
 ]
 
 if not settings.PRODUCTION:

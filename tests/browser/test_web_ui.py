@@ -3,79 +3,13 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import requires
-from tests.server import cli_env, run_cli, running_server
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PASSWORD = "Browser-Test-Pass-1"
-LAUNCH_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    requires("chromium", CHROMIUM is not None)
-    data = tmp_path_factory.mktemp("browser")
-    env = cli_env(data, SIMPLEPRO_RATE_LIMITS="100000/1")
-    with running_server(env) as base:
-        for username, role in (("olivia", "super_admin"), ("sam", "sales")):
-            result = run_cli(
-                "createuser",
-                "--username",
-                username,
-                "--email",
-                f"{username}@movers.example",
-                "--role",
-                role,
-                "--password-stdin",
-                env=env,
-                stdin=PASSWORD + "\n",
-            )
-            assert result.returncode == 0, result.stderr
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(site: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def sign_in(page: Any, site: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{site}/login/")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_wrong_password_shows_an_error(page: Any, site: str) -> None:

@@ -12,7 +12,7 @@ from simplepro.accounts.permissions import has_permission
 NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Dashboard", "dashboard", None),
     ("Customers", "customer-list", "customers.view"),
-    ("Estimates", None, None),
+    ("Estimates", "estimate-list", "estimates.view"),
     ("Jobs & dispatch", None, None),
     ("Crews", None, None),
     ("Documents", None, None),
@@ -20,6 +20,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Analytics", None, None),
     ("Users", "user-list", "users.manage"),
     ("Company", "company-settings", "company.change"),
+    ("Pricing", "ruleset-list", "pricing.manage"),
     ("Audit log", "audit-list", "audit.view"),
 )
 

@@ -149,6 +149,7 @@ class CustomerDetailView(PermissionRequiredMixin, View):
                 "history": history,
                 "can_change": has_permission(user, "customers.change"),
                 "can_archive": has_permission(user, "customers.archive"),
+                "can_estimate": has_permission(user, "estimates.create"),
             },
         )
 

@@ -3,13 +3,49 @@ printable quote, the customer's signed quote link, and the ruleset administratio
 
 from __future__ import annotations
 
-import structlog
-from django.http import Http404, HttpRequest, HttpResponse
+import datetime as dt
+import secrets
+from typing import Any
+from uuid import UUID
 
+import structlog
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+from pydantic import ValidationError
+
+from simplepro.accounts.models import User
+from simplepro.accounts.permissions import has_permission
 from simplepro.accounts.services import company_get
+from simplepro.audit.selectors import audit_records
 from simplepro.core.files import StoredFileError, read_verified
-from simplepro.estimates.models import Estimate, EstimateVersion
+from simplepro.core.problems import ProblemError
+from simplepro.core.views import PermissionRequiredMixin
+from simplepro.customers.models import Customer
+from simplepro.customers.selectors import customer_get, visible_customers
+from simplepro.estimates import selectors, services
+from simplepro.estimates.forms import (
+    BuilderForm,
+    initial_from,
+    input_problems,
+    inventory_lines,
+    survey_of,
+)
+from simplepro.estimates.inventory import full_catalogue
+from simplepro.estimates.models import (
+    DECIDABLE,
+    EDITABLE,
+    SENDABLE,
+    Estimate,
+    EstimateStatus,
+    EstimateVersion,
+)
 from simplepro.estimates.quote import quote_of, render_pdf
+from simplepro.pricing import price
+from simplepro.pricing.inventory import ROOM_TEMPLATES, Item, crew_plan
 
 logger = structlog.get_logger(__name__)
 
@@ -36,9 +72,317 @@ def quote_response(estimate: Estimate, version: EstimateVersion) -> HttpResponse
 
 def quote_public(request: HttpRequest, token: str) -> HttpResponse:
     """The link e-mailed to the customer: no account, one signed version, as it was sent."""
-    from simplepro.estimates.services import quote_for_link
-
-    version = quote_for_link(token)
+    version = services.quote_for_link(token)
     if version is None:
         raise Http404("This quote link is not valid.")
     return quote_response(version.estimate, version)
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _estimate(request: HttpRequest, estimate_id: UUID) -> Estimate:
+    estimate = selectors.estimate_list(viewer=_user(request)).filter(pk=estimate_id).first()
+    if estimate is None:
+        raise Http404("No such estimate.")
+    return estimate
+
+
+def _rooms(lines: list[dict[str, Any]], known: dict[str, Item]) -> list[dict[str, Any]]:
+    """Survey lines grouped into rooms for the builder, each with a token for its fields."""
+    rooms: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        room = rooms.setdefault(
+            line["room"],
+            {"token": secrets.token_hex(4), "name": line["room"], "rows": [], "lines": []},
+        )
+        if line["key"] in known:
+            room["rows"].append({"item": known[line["key"]], "quantity": line["quantity"]})
+            room["lines"].append(line)
+    return list(rooms.values())
+
+
+def _live_context(request: HttpRequest, form: BuilderForm) -> dict[str, Any]:
+    """Inventory totals, the suggested crew, and the price (or every problem with the input)."""
+    known = full_catalogue()
+    lines = inventory_lines(request.POST, known)
+    survey = survey_of(lines, known)
+    context: dict[str, Any] = {
+        "survey": survey,
+        "plan": crew_plan(survey.cubic_feet),
+        "lines": lines,
+        "problems": [],
+        "result": None,
+    }
+    if not form.is_valid():
+        context["problems"] = [
+            f"{form[name].label if name in form.fields else name}: {' '.join(str(e) for e in errors)}"
+            for name, errors in form.errors.items()
+        ]
+        return context
+    try:
+        estimate_input = form.estimate_input(survey)
+    except ValidationError as error:
+        context["problems"] = input_problems(error)
+        return context
+    context["input"] = estimate_input
+    context["result"] = price(estimate_input, services.ruleset_of(services.ruleset_active()))
+    return context
+
+
+class EstimateListView(PermissionRequiredMixin, View):
+    permission = "estimates.view"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        status = request.GET.get("status", "")
+        status = status if status in EstimateStatus.values else ""
+        today = services.company_today()
+        estimates = selectors.estimate_list(viewer=_user(request), status=status, today=today)
+        page = Paginator(estimates, 25).get_page(request.GET.get("page"))
+        for estimate in page:
+            estimate.shown_status = selectors.effective_status(estimate, today)  # type: ignore[attr-defined]
+        return render(
+            request,
+            "estimates/list.html",
+            {
+                "page": page,
+                "status": status,
+                "statuses": EstimateStatus.choices,
+                "can_create": has_permission(request.user, "estimates.create"),
+            },
+        )
+
+
+class EstimateBuilderView(PermissionRequiredMixin, View):
+    """New estimate (`/estimates/new/?customer=…`) or a new version of one (`…/edit/`)."""
+
+    permission = "estimates.create"
+
+    def _context(
+        self, request: HttpRequest, form: BuilderForm, estimate: Estimate | None, **extra: Any
+    ) -> dict[str, Any]:
+        customers = visible_customers(viewer=_user(request)).filter(archived_at__isnull=True)
+        return {
+            "form": form,
+            "estimate": estimate,
+            "customers": customers.order_by("name")[:500],
+            "templates": sorted(ROOM_TEMPLATES),
+            "catalogue": sorted(full_catalogue().values(), key=lambda i: (i.room, i.name)),
+            **extra,
+        }
+
+    def _editing(self, request: HttpRequest, estimate_id: UUID | None) -> Estimate | None:
+        if estimate_id is None:
+            return None
+        if not has_permission(request.user, "estimates.change"):
+            raise PermissionDenied
+        return _estimate(request, estimate_id)
+
+    def get(self, request: HttpRequest, estimate_id: UUID | None = None) -> HttpResponse:
+        estimate = self._editing(request, estimate_id)
+        rooms: list[dict[str, Any]] = []
+        if estimate is not None:
+            if estimate.status not in EDITABLE:
+                messages.error(request, f"An estimate that is {estimate.status} cannot be changed.")
+                return redirect("estimate-detail", estimate.pk)
+            version = estimate.versions.all()[0]
+            form = BuilderForm(initial=initial_from(version.input, estimate))
+            rooms = _rooms(version.inventory, full_catalogue())
+        else:
+            form = BuilderForm(
+                initial={
+                    "move_date": services.company_today() + dt.timedelta(days=14),
+                    "service": "local",
+                    "crew_size": 2,
+                    "estimate_type": "non_binding",
+                    "valuation": "released",
+                }
+            )
+        known = full_catalogue()
+        lines = [line for room in rooms for line in room["lines"]]
+        survey = survey_of(lines, known)
+        context = self._context(
+            request,
+            form,
+            estimate,
+            rooms=rooms,
+            survey=survey,
+            plan=crew_plan(survey.cubic_feet),
+            problems=[],
+            result=None,
+        )
+        context["selected_customer"] = request.GET.get("customer", "")
+        return render(request, "estimates/builder.html", context)
+
+    def post(self, request: HttpRequest, estimate_id: UUID | None = None) -> HttpResponse:
+        user = _user(request)
+        estimate = self._editing(request, estimate_id)
+        form = BuilderForm(request.POST)
+        live = _live_context(request, form)
+        customer = None
+        if estimate is None:
+            customer = customer_get_or_none(user, request.POST.get("customer", ""))
+            if customer is None:
+                live["problems"].insert(0, "Customer: choose the customer this estimate is for.")
+        if live["result"] is not None and not live["problems"]:
+            try:
+                saved = self._save(user, form, live, estimate, customer)
+            except ProblemError as problem:
+                live["problems"].append(problem.detail)
+            else:
+                messages.success(request, "Estimate saved.")
+                return redirect("estimate-detail", saved.pk)
+        known = full_catalogue()
+        context = self._context(request, form, estimate, rooms=_rooms(live["lines"], known), **live)
+        context["selected_customer"] = request.POST.get("customer", "")
+        return render(request, "estimates/builder.html", context, status=422)
+
+    def _save(
+        self,
+        user: User,
+        form: BuilderForm,
+        live: dict[str, Any],
+        estimate: Estimate | None,
+        customer: Customer | None,
+    ) -> Estimate:
+        addresses = {
+            "pickup_address": form.cleaned_data.get("pickup_address", ""),
+            "delivery_address": form.cleaned_data.get("delivery_address", ""),
+        }
+        if estimate is not None:
+            return services.estimate_revise(
+                actor=user,
+                estimate=estimate,
+                estimate_input=live["input"],
+                inventory=live["lines"],
+                **addresses,
+            )
+        assert customer is not None
+        return services.estimate_create(
+            actor=user,
+            customer=customer,
+            estimate_input=live["input"],
+            inventory=live["lines"],
+            **addresses,
+        )
+
+
+def customer_get_or_none(user: User, customer_id: str) -> Customer | None:
+    try:
+        return customer_get(viewer=user, customer_id=UUID(customer_id))
+    except ValueError:
+        return None
+
+
+class BuilderPreviewView(PermissionRequiredMixin, View):
+    """htmx: the live totals and price while the builder is edited."""
+
+    permission = "estimates.calculate"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        live = _live_context(request, BuilderForm(request.POST))
+        return render(request, "estimates/partials/live.html", live)
+
+
+class BuilderRoomView(PermissionRequiredMixin, View):
+    """htmx: a new room, empty or filled from a template; or one item row for a room."""
+
+    permission = "estimates.calculate"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        known = full_catalogue()
+        key = request.GET.get("item", "")
+        token = request.GET.get("room", "")
+        if key:
+            if key not in known or not token.isalnum() or len(token) > 12:
+                return HttpResponse("Unknown item or room.", status=400)
+            context = {"room": {"token": token}, "row": {"item": known[key], "quantity": 1}}
+            response = render(request, "estimates/partials/item_row.html", context)
+        else:
+            template = request.GET.get("room_template", "")
+            items = ROOM_TEMPLATES.get(template, {})
+            name = template.replace("_", " ").capitalize() if items else "Room"
+            room = {
+                "token": secrets.token_hex(4),
+                "name": name,
+                "rows": [{"item": known[k], "quantity": q} for k, q in items.items()],
+            }
+            response = render(
+                request,
+                "estimates/partials/room.html",
+                {"room": room, "catalogue": sorted(known.values(), key=lambda i: (i.room, i.name))},
+            )
+        response["HX-Trigger-After-Settle"] = "inventoryChanged"
+        return response
+
+
+class EstimateDetailView(PermissionRequiredMixin, View):
+    permission = "estimates.view"
+
+    def get(self, request: HttpRequest, estimate_id: UUID) -> HttpResponse:
+        estimate = _estimate(request, estimate_id)
+        status = selectors.effective_status(estimate, services.company_today())
+        versions = list(estimate.versions.all())
+        user = request.user
+        return render(
+            request,
+            "estimates/detail.html",
+            {
+                "estimate": estimate,
+                "status": status,
+                "version": versions[0],
+                "versions": versions,
+                "quote": quote_of(estimate, versions[0], company_get()),
+                "can_edit": status in EDITABLE and has_permission(user, "estimates.change"),
+                "can_send": status in SENDABLE and has_permission(user, "estimates.send"),
+                "can_decide": status in DECIDABLE and has_permission(user, "estimates.decide"),
+                "history": audit_records(entity_type="estimate", entity_id=str(estimate.pk))[:20],
+            },
+        )
+
+
+class EstimateActionView(PermissionRequiredMixin, View):
+    """The lifecycle buttons: send, accept, decline."""
+
+    ACTIONS = {
+        "send": "estimates.send",
+        "accept": "estimates.decide",
+        "decline": "estimates.decide",
+    }
+
+    def post(self, request: HttpRequest, estimate_id: UUID, action: str) -> HttpResponse:
+        if action not in self.ACTIONS or not has_permission(request.user, self.ACTIONS[action]):
+            raise PermissionDenied
+        estimate = _estimate(request, estimate_id)
+        try:
+            if action == "send":
+                services.estimate_send(actor=_user(request), estimate=estimate)
+                messages.success(request, "Quote sent to the customer.")
+            else:
+                services.estimate_decide(
+                    actor=_user(request),
+                    estimate=estimate,
+                    accepted=action == "accept",
+                    note=request.POST.get("note", "")[:500],
+                )
+                messages.success(request, f"Estimate marked {action}ed.")
+        except ProblemError as problem:
+            messages.error(request, problem.detail)
+        return redirect("estimate-detail", estimate.pk)
+
+
+class EstimateQuoteView(PermissionRequiredMixin, View):
+    """The printable quote (HTML); `?format=pdf` gives the PDF."""
+
+    permission = "estimates.view"
+
+    def get(self, request: HttpRequest, estimate_id: UUID) -> HttpResponse:
+        estimate = _estimate(request, estimate_id)
+        version = estimate.versions.all()[0]
+        if request.GET.get("format") == "pdf":
+            return quote_response(estimate, version)
+        return render(
+            request, "estimates/quote.html", {"quote": quote_of(estimate, version, company_get())}
+        )

@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simplepro.pricing.clauses import AllOf, Clause, Condition, Fold, conditions_of
@@ -347,13 +348,29 @@ def _problems(ruleset: Ruleset) -> list[str]:
     return problems
 
 
+def _parse_text(text: str | bytes) -> Any:
+    """JSON, or YAML for people who edit rulesets by hand (safe loader: data only)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        json_problem = f"{exc.msg} at line {exc.lineno}"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise RulesetError(
+            [f"(file): neither JSON ({json_problem}) nor YAML ({exc.__class__.__name__}{where})"]
+        ) from None
+    if not isinstance(data, dict):
+        raise RulesetError([f"(file): not JSON ({json_problem}), and the YAML is not a mapping"])
+    return data
+
+
 def load_ruleset(data: Any) -> Ruleset:
-    """Validate ruleset data (a dict, or JSON text); RulesetError lists every problem."""
+    """Validate ruleset data (a dict, or JSON or YAML text); RulesetError lists every problem."""
     if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise RulesetError([f"(file): not JSON: {exc.msg} at line {exc.lineno}"]) from None
+        data = _parse_text(data)
     try:
         ruleset = Ruleset.model_validate(data)
     except ValidationError as exc:
