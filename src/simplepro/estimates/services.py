@@ -44,6 +44,7 @@ from simplepro.pricing import (
     price,
 )
 from simplepro.pricing.defaults import default_ruleset
+from simplepro.pricing.engine import reprice
 
 logger = structlog.get_logger(__name__)
 QUOTE_LINK_SALT = "simplepro.estimates.quote-link"
@@ -410,20 +411,18 @@ def ruleset_preview(*, candidate: StoredRuleset) -> list[dict[str, Any]]:
     versions = EstimateVersion.objects.select_related("ruleset").order_by("-created_at")[
         :PREVIEW_SIZE
     ]
-    ruleset = ruleset_of(candidate)
-    rows = []
-    for version in versions:
-        new_total = price(EstimateInput.model_validate(version.input), ruleset).breakdown.total
-        rows.append(
-            {
-                "estimate_id": version.estimate_id,
-                "version": version.number,
-                "old_total": version.total,
-                "new_total": new_total,
-                "difference": new_total - version.total,
-            }
-        )
-    return rows
+    versions = list(versions)
+    results = reprice((v.input for v in versions), ruleset_of(candidate))
+    return [
+        {
+            "estimate_id": version.estimate_id,
+            "version": version.number,
+            "old_total": version.total,
+            "new_total": result.breakdown.total,
+            "difference": result.breakdown.total - version.total,
+        }
+        for version, result in zip(versions, results, strict=True)
+    ]
 
 
 def ruleset_activate(*, actor: User, stored: StoredRuleset) -> StoredRuleset:

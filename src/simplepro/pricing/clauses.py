@@ -199,3 +199,64 @@ def holds(clause: Clause | None, lookup: Lookup) -> bool:
         if step.then is not None:
             connective = step.then
     return result
+
+
+Predicate = Callable[[Lookup], bool]
+_FINITE_CHECKED = (float, Decimal)
+
+
+def _compile_condition(condition: Condition) -> Predicate:
+    """One condition as a closure with its expected value prepared once; the common shapes
+    take a shortcut, everything else goes through `compare`, so the meaning is `compare`'s."""
+    field, op, expected = condition.field, condition.op, condition.value
+    if op == "eq" and isinstance(expected, bool):
+        return lambda get: get(field) is expected
+    if op == "ne" and isinstance(expected, bool):
+        return lambda get: get(field) is not expected
+    if op == "eq" and isinstance(expected, str):
+        return lambda get: isinstance(actual := get(field), str) and actual == expected
+    if op in {"gt", "gte", "lt", "lte"} and not isinstance(expected, bool | str):
+        target = to_number(expected)
+        if not _is_nan(target):
+            fast = {
+                "gt": lambda a: a > target,
+                "gte": lambda a: a >= target,
+                "lt": lambda a: a < target,
+                "lte": lambda a: a <= target,
+            }[op]
+
+            def ordered(get: Lookup) -> bool:
+                actual = get(field)
+                kind = type(actual)
+                if kind is int or (kind in _FINITE_CHECKED and actual == actual):
+                    return bool(fast(actual))  # a plain number (not bool, not NaN)
+                return _ordered(op, actual, expected)
+
+            return ordered
+    return lambda get: compare(op, get(field), expected)
+
+
+def compile_clause(clause: Clause | None) -> Predicate:
+    """A clause as one closure, deciding exactly as `holds` does (tests compare the two)."""
+    if clause is None:
+        return lambda get: True
+    if isinstance(clause, Condition):
+        return _compile_condition(clause)
+    if isinstance(clause, AllOf):
+        parts = [compile_clause(child) for child in clause.all]
+        return lambda get: all(part(get) for part in parts)
+    if isinstance(clause, AnyOf):
+        parts = [compile_clause(child) for child in clause.any]
+        return lambda get: any(part(get) for part in parts)
+    steps = [(_compile_condition(step), step.then) for step in clause.fold]
+
+    def folded(get: Lookup) -> bool:
+        result, connective = True, "and"
+        for decide, then in steps:
+            truth = decide(get)
+            result = (result and truth) if connective == "and" else (result or truth)
+            if then is not None:
+                connective = then
+        return result
+
+    return folded

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -18,7 +18,7 @@ import holidays
 from pydantic import BaseModel, ConfigDict, Field
 
 from simplepro.pricing import v3
-from simplepro.pricing.clauses import MISSING, Lookup, holds, to_number
+from simplepro.pricing.clauses import MISSING, Lookup, to_number
 from simplepro.pricing.compat import V3Compatibility
 from simplepro.pricing.inputs import EstimateInput
 from simplepro.pricing.jsmath import js_round2
@@ -180,14 +180,16 @@ def _number(value: Any) -> Decimal:
 
 
 @lru_cache(maxsize=1024)
-def _template(text: str) -> Template:
-    return Template(text)
+def _template(text: str) -> Template | None:
+    """None for an explanation with nothing to fill in (most of them): used as it is."""
+    return Template(text) if "$" in text else None
 
 
 def _explain(template: str, impact: Decimal, quantity: Decimal = ZERO) -> str:
-    return _template(template).safe_substitute(
-        impact=f"{impact:,.2f}", quantity=f"{quantity.normalize():,f}"
-    )
+    compiled = _template(template)
+    if compiled is None:
+        return template
+    return compiled.safe_substitute(impact=f"{impact:,.2f}", quantity=f"{quantity.normalize():,f}")
 
 
 @lru_cache(maxsize=1024)
@@ -353,16 +355,14 @@ def _apply_rules(
     """The one evaluation loop: rules in ascending priority (ties keep file order), each that is
     active, for the service, in effect on the move date and whose conditions hold."""
     applied: list[Applied] = []
-    for rule in sorted(ruleset.rules, key=lambda r: r.priority):
-        if not rule.active or service not in rule.services:
-            continue
+    for rule, when in ruleset.rule_plan[service]:
         if moment is not None and (
             (rule.effective_from is not None and moment < _aware(rule.effective_from))
             or (rule.effective_to is not None and moment > _aware(rule.effective_to))
         ):
             continue
         context["running_price"] = running
-        if not holds(rule.when, lookup):
+        if not when(lookup):
             continue
         impact, quantity = _rule_impact(rule, running, lookup, arithmetic)
         running += impact
@@ -440,6 +440,14 @@ def price(estimate: EstimateInput | v3.V3Input, ruleset: Ruleset) -> PricingResu
     return _price_native(estimate, ruleset)
 
 
+def reprice(stored_inputs: Iterable[dict[str, Any]], ruleset: Ruleset) -> Iterator[PricingResult]:
+    """Batch re-pricing of stored inputs (as saved: JSON data) under a candidate ruleset, for
+    previews and what-if reports. The ruleset's plan is compiled once for the whole batch."""
+    validate = EstimateInput.model_validate
+    for stored in stored_inputs:
+        yield price(validate(stored), ruleset)
+
+
 def _item(rule: Rule, impact: Any, quantity: Any) -> AppliedItem:
     impact = _exact(impact)
     quantity = quantity if isinstance(quantity, Decimal) else _exact(quantity)
@@ -497,25 +505,23 @@ def _price_native(estimate: EstimateInput, ruleset: Ruleset) -> PricingResult:
         buckets[item.rule.category] += item.impact
 
     applied_handicaps: list[AppliedItem] = []
-    for handicap in ruleset.handicaps:
-        if not handicap.active:
+    sides = {"pickup": vars(estimate.pickup), "delivery": vars(estimate.delivery)}
+    readers = {name: _reader(values) for name, values in sides.items()}
+    for handicap, side_name, when in ruleset.handicap_plan:
+        if not when(readers[side_name]):
             continue
-        for side_name in handicap.sides:
-            side: dict[str, Any] = vars(getattr(estimate, side_name))
-            if not holds(handicap.when, _reader(side)):
-                continue
-            impact = _handicap_impact(handicap, running, side)
-            running += impact
-            buckets["handicaps"] += impact
-            applied_handicaps.append(
-                AppliedItem(
-                    id=f"{handicap.id}:{side_name}",
-                    name=f"{handicap.name} ({side_name})",
-                    category="handicaps",
-                    impact=impact,
-                    explanation=_explain(handicap.explanation, impact=impact),
-                )
+        impact = _handicap_impact(handicap, running, sides[side_name])
+        running += impact
+        buckets["handicaps"] += impact
+        applied_handicaps.append(
+            AppliedItem(
+                id=f"{handicap.id}:{side_name}",
+                name=f"{handicap.name} ({side_name})",
+                category="handicaps",
+                impact=impact,
+                explanation=_explain(handicap.explanation, impact=impact),
             )
+        )
 
     valuation = _valuation(estimate, derived, ruleset.valuation or ValuationPolicy())
     running += valuation.impact

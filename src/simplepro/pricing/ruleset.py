@@ -9,12 +9,20 @@ import json
 import re
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simplepro.pricing.clauses import AllOf, Clause, Condition, Fold, conditions_of
+from simplepro.pricing.clauses import (
+    AllOf,
+    Clause,
+    Condition,
+    Fold,
+    Predicate,
+    compile_clause,
+    conditions_of,
+)
 from simplepro.pricing.compat import V3Compatibility
 from simplepro.pricing.inputs import EstimateInput, Service
 from simplepro.pricing.quantities import Quantity, QuantityError, parse_quantity
@@ -175,6 +183,26 @@ class Ruleset(Strict):
                 if action.quantity:
                     names |= parse_quantity(action.quantity, ANY_NAME).names
         return frozenset(names - DERIVED_FIELDS.keys())
+
+    @cached_property
+    def rule_plan(self) -> dict[str, tuple[tuple[Rule, Predicate], ...]]:
+        """Per service, the active rules in evaluation order (ascending priority, ties in file
+        order) with their conditions compiled: built once per loaded ruleset."""
+        ordered = sorted((r for r in self.rules if r.active), key=lambda r: r.priority)
+        return {
+            service: tuple((r, compile_clause(r.when)) for r in ordered if service in r.services)
+            for service in get_args(Service)
+        }
+
+    @cached_property
+    def handicap_plan(self) -> tuple[tuple[Handicap, str, Predicate], ...]:
+        """(handicap, side, compiled condition) for every active handicap and side, in order."""
+        return tuple(
+            (h, side, compile_clause(h.when))
+            for h in self.handicaps
+            if h.active
+            for side in h.sides
+        )
 
     @cached_property
     def content_hash(self) -> str:
