@@ -411,8 +411,8 @@ def ruleset_preview(*, candidate: StoredRuleset) -> list[dict[str, Any]]:
     versions = EstimateVersion.objects.select_related("ruleset").order_by("-created_at")[
         :PREVIEW_SIZE
     ]
-    versions = list(versions)
-    results = reprice((v.input for v in versions), ruleset_of(candidate))
+    recent = list(versions)
+    results = reprice((v.input for v in recent), ruleset_of(candidate))
     return [
         {
             "estimate_id": version.estimate_id,
@@ -421,7 +421,7 @@ def ruleset_preview(*, candidate: StoredRuleset) -> list[dict[str, Any]]:
             "new_total": result.breakdown.total,
             "difference": result.breakdown.total - version.total,
         }
-        for version, result in zip(versions, results, strict=True)
+        for version, result in zip(recent, results, strict=True)
     ]
 
 

@@ -218,7 +218,7 @@ def _compile_condition(condition: Condition) -> Predicate:
     if op in {"gt", "gte", "lt", "lte"} and not isinstance(expected, bool | str):
         target = to_number(expected)
         if not _is_nan(target):
-            fast = {
+            fast: Callable[[Any], bool] = {
                 "gt": lambda a: a > target,
                 "gte": lambda a: a >= target,
                 "lt": lambda a: a < target,
