@@ -117,3 +117,13 @@ def test_ruleset_page_shows_problems_in_place_then_previews_and_activates(
     activated = client.post(stored["Location"])
     assert activated.status_code == 302
     assert StoredRuleset.objects.get(is_active=True).version == "2027.1"
+
+
+def test_a_move_size_prices_without_a_survey(personas: Any, web_as: Any) -> None:
+    form = {k: v for k, v in FORM.items() if not k.startswith(("room-", "qty-"))}
+    page = web_as(personas["sales"]).post(
+        "/estimates/builder/preview/", {**form, "move_size": "three_bedroom_house"}
+    )
+    text = page.content.decode()
+    assert 'data-test="items">0<' in text
+    assert "4 movers" in text  # suggested for 1,500 cu ft

@@ -98,3 +98,26 @@ def test_admins_add_company_items_that_surveys_and_estimates_use(
     clash = admin.post_json("/api/inventory/items", {**piano, "key": "sofa_3_seat"})
     assert clash.status_code == 409 and "catalogue" in clash.json()["detail"]
     assert sales.post_json("/api/inventory/items", {**piano, "key": "x_y"}).status_code == 403
+
+
+def test_crew_plan_follows_the_tariffs_tables_where_it_has_them() -> None:
+    from simplepro.pricing.defaults import default_ruleset
+    from simplepro.pricing.inventory import move_sizes
+    from simplepro.pricing.ruleset import load_ruleset
+
+    content = default_ruleset().model_dump(mode="json")
+    assert crew_plan(Decimal(1000), default_ruleset().tariff).crew_size == 3  # the defaults
+    content["tariff"]["crew_by_volume"] = [
+        {"up_to_cubic_feet": "500", "crew_size": 2},
+        {"up_to_cubic_feet": "900", "crew_size": 4},
+    ]
+    content["tariff"]["cubic_feet_per_mover_hour"] = "100"
+    content["tariff"]["move_sizes"] = [{"key": "loft", "label": "Loft", "cubic_feet": "700"}]
+    tariff = load_ruleset(content).tariff
+    plan = crew_plan(Decimal(800), tariff)
+    assert plan.crew_size == 4 and plan.hours == Decimal("3.25")  # 800 × 1.6 / 400 = 3.2 → 3.25
+    assert crew_plan(Decimal(5000), tariff).crew_size == 6  # beyond the table
+    assert move_sizes(tariff) == [("loft", "Loft", Decimal(700))]
+    content["tariff"]["crew_by_volume"].reverse()
+    with pytest.raises(ValueError, match="crew_by_volume: cubic feet must rise"):
+        load_ruleset(content)

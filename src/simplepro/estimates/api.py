@@ -396,7 +396,7 @@ def survey_totals(request: HttpRequest, payload: SurveyIn) -> dict[str, Any]:
     if unknown:
         raise ProblemError(422, "The survey has unknown items.", errors=unknown)  # type: ignore[arg-type]
     result = totals(((line.key, line.quantity) for line in payload.items), extra=known)
-    plan = crew_plan(result.cubic_feet)
+    plan = crew_plan(result.cubic_feet, services.ruleset_of(services.ruleset_active()).tariff)
     return {
         **result.__dict__,
         "suggested_crew": plan.crew_size,

@@ -71,8 +71,17 @@ class BuilderForm(forms.Form):
     adjustment_value = _number(max_digits=12)
     adjustment_reason = forms.CharField(required=False, max_length=500, label="Reason")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, sizes: list[tuple[str, str, Decimal]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.sizes = {key: cubic_feet for key, _, cubic_feet in sizes or []}
+        self.fields["move_size"] = forms.ChoiceField(
+            required=False,
+            label="Move size (without a survey)",
+            choices=[("", "—")]
+            + [(key, f"{label} ({cubic_feet} cu ft)") for key, label, cubic_feet in sizes or []],
+        )
         for side in ("pickup", "delivery"):
             self.fields[f"{side}_floor"] = forms.IntegerField(
                 required=False, min_value=-5, max_value=200, label="Floor"
@@ -119,7 +128,7 @@ class BuilderForm(forms.Form):
                 "move_date": data["move_date"],
                 "distance_miles": value("distance_miles", Decimal(0)),
                 "weight_lb": value("weight_lb", survey.weight_lb if survey.items else None),
-                "cubic_feet": value("cubic_feet", survey.cubic_feet),
+                "cubic_feet": value("cubic_feet", self._cubic_feet(survey)),
                 "crew_size": data["crew_size"],
                 "estimated_hours": value("estimated_hours", Decimal(0)),
                 "pickup": self._access("pickup"),
@@ -141,6 +150,12 @@ class BuilderForm(forms.Form):
                 "adjustment": adjustment,
             }
         )
+
+    def _cubic_feet(self, survey: Totals) -> Decimal:
+        """The survey's volume; without a survey, the chosen move size's."""
+        if survey.items:
+            return survey.cubic_feet
+        return self.sizes.get(self.cleaned_data.get("move_size") or "", survey.cubic_feet)
 
     def _access(self, side: str) -> dict[str, Any]:
         data = self.cleaned_data

@@ -45,7 +45,8 @@ from simplepro.estimates.models import (
 )
 from simplepro.estimates.quote import quote_of, render_pdf
 from simplepro.pricing import price
-from simplepro.pricing.inventory import ROOM_TEMPLATES, Item, crew_plan
+from simplepro.pricing.inventory import ROOM_TEMPLATES, Item, crew_plan, move_sizes
+from simplepro.pricing.ruleset import Tariff
 
 logger = structlog.get_logger(__name__)
 
@@ -104,6 +105,14 @@ def _rooms(lines: list[dict[str, Any]], known: dict[str, Item]) -> list[dict[str
     return list(rooms.values())
 
 
+def _active_tariff() -> Tariff | None:
+    return services.ruleset_of(services.ruleset_active()).tariff
+
+
+def _builder_form(data: Any = None, **kwargs: Any) -> BuilderForm:
+    return BuilderForm(data, sizes=move_sizes(_active_tariff()), **kwargs)
+
+
 def _live_context(request: HttpRequest, form: BuilderForm) -> dict[str, Any]:
     """Inventory totals, the suggested crew, and the price (or every problem with the input)."""
     known = full_catalogue()
@@ -111,7 +120,7 @@ def _live_context(request: HttpRequest, form: BuilderForm) -> dict[str, Any]:
     survey = survey_of(lines, known)
     context: dict[str, Any] = {
         "survey": survey,
-        "plan": crew_plan(survey.cubic_feet),
+        "plan": crew_plan(survey.cubic_feet, _active_tariff()),
         "lines": lines,
         "problems": [],
         "result": None,
@@ -128,6 +137,7 @@ def _live_context(request: HttpRequest, form: BuilderForm) -> dict[str, Any]:
         context["problems"] = input_problems(error)
         return context
     context["input"] = estimate_input
+    context["plan"] = crew_plan(estimate_input.cubic_feet, _active_tariff())
     context["result"] = price(estimate_input, services.ruleset_of(services.ruleset_active()))
     return context
 
@@ -188,10 +198,10 @@ class EstimateBuilderView(PermissionRequiredMixin, View):
                 messages.error(request, f"An estimate that is {estimate.status} cannot be changed.")
                 return redirect("estimate-detail", estimate.pk)
             version = estimate.versions.all()[0]
-            form = BuilderForm(initial=initial_from(version.input, estimate))
+            form = _builder_form(initial=initial_from(version.input, estimate))
             rooms = _rooms(version.inventory, full_catalogue())
         else:
-            form = BuilderForm(
+            form = _builder_form(
                 initial={
                     "move_date": services.company_today() + dt.timedelta(days=14),
                     "service": "local",
@@ -209,7 +219,7 @@ class EstimateBuilderView(PermissionRequiredMixin, View):
             estimate,
             rooms=rooms,
             survey=survey,
-            plan=crew_plan(survey.cubic_feet),
+            plan=crew_plan(survey.cubic_feet, _active_tariff()),
             problems=[],
             result=None,
         )
@@ -219,7 +229,7 @@ class EstimateBuilderView(PermissionRequiredMixin, View):
     def post(self, request: HttpRequest, estimate_id: UUID | None = None) -> HttpResponse:
         user = _user(request)
         estimate = self._editing(request, estimate_id)
-        form = BuilderForm(request.POST)
+        form = _builder_form(request.POST)
         live = _live_context(request, form)
         customer = None
         if estimate is None:
@@ -282,7 +292,7 @@ class BuilderPreviewView(PermissionRequiredMixin, View):
     permission = "estimates.calculate"
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        live = _live_context(request, BuilderForm(request.POST))
+        live = _live_context(request, _builder_form(request.POST))
         return render(request, "estimates/partials/live.html", live)
 
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
 
+from simplepro.pricing.ruleset import Tariff
+
 FLAGS = frozenset({"fragile", "bulky", "disassembly", "crating"})
 
 
@@ -249,12 +251,36 @@ CREW_BY_VOLUME = ((400, 2), (1200, 3), (2200, 4), (3500, 5))
 CUBIC_FEET_PER_MOVER_HOUR = Decimal(60)  # loading; unloading takes about 60 % of that time
 LOAD_AND_UNLOAD = Decimal("1.6")
 CUBIC_FEET_PER_TRUCK = Decimal(1500)
+# Quoting without a survey: typical volumes of common homes (a ruleset may set its own).
+MOVE_SIZES = (
+    ("studio", "Studio", Decimal(300)),
+    ("one_bedroom", "1 bedroom", Decimal(550)),
+    ("two_bedroom", "2 bedrooms", Decimal(900)),
+    ("three_bedroom_house", "3-bedroom house", Decimal(1500)),
+    ("four_bedroom_house", "4-bedroom house", Decimal(2200)),
+    ("small_office", "Small office", Decimal(800)),
+)
 
 
-def crew_plan(cubic_feet: Decimal) -> CrewPlan:
-    """Suggested crew, trucks and hours (loading and unloading) for a volume."""
-    crew = next((size for limit, size in CREW_BY_VOLUME if cubic_feet <= limit), 6)
-    trucks = max(1, math.ceil(cubic_feet / CUBIC_FEET_PER_TRUCK))
-    raw = cubic_feet * LOAD_AND_UNLOAD / (CUBIC_FEET_PER_MOVER_HOUR * crew)
+def crew_plan(cubic_feet: Decimal, tariff: Tariff | None = None) -> CrewPlan:
+    """Suggested crew, trucks and hours (loading and unloading) for a volume, from the
+    tariff's tables where it has them, else SimplePro's defaults above."""
+    table: tuple[tuple[Decimal | int, int], ...] = CREW_BY_VOLUME
+    per_mover_hour, per_truck = CUBIC_FEET_PER_MOVER_HOUR, CUBIC_FEET_PER_TRUCK
+    if tariff is not None:
+        if tariff.crew_by_volume:
+            table = tuple((s.up_to_cubic_feet, s.crew_size) for s in tariff.crew_by_volume)
+        per_mover_hour = tariff.cubic_feet_per_mover_hour or per_mover_hour
+        per_truck = tariff.cubic_feet_per_truck
+    largest = max(size for _, size in table)
+    crew = next((size for limit, size in table if cubic_feet <= limit), max(largest + 1, 6))
+    trucks = max(1, math.ceil(cubic_feet / per_truck))
+    raw = cubic_feet * LOAD_AND_UNLOAD / (per_mover_hour * crew)
     hours = max(Decimal(2), Decimal(math.ceil(raw * 4)) / 4)  # up to the next quarter hour
     return CrewPlan(crew, trucks, hours)
+
+
+def move_sizes(tariff: Tariff | None = None) -> list[tuple[str, str, Decimal]]:
+    if tariff is not None and tariff.move_sizes:
+        return [(m.key, m.label, m.cubic_feet) for m in tariff.move_sizes]
+    return list(MOVE_SIZES)

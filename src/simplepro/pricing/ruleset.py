@@ -74,6 +74,19 @@ class LongDistanceBracket(Strict):
     per_cwt_mile: Money = Field(description="per 100 lb per mile")
 
 
+class CrewStep(Strict):
+    up_to_cubic_feet: Decimal = Field(gt=0, le=100_000)
+    crew_size: int = Field(ge=1, le=12)
+
+
+class MoveSize(Strict):
+    """A preset for quoting without a survey (the original's move-size presets)."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
+    label: str = Field(min_length=1, max_length=80)
+    cubic_feet: Decimal = Field(gt=0, le=30_000)
+
+
 class Tariff(Strict):
     hourly_rates: list[HourlyRate] = Field(min_length=1)
     extra_person_hourly: Money = Field(description="each crew member beyond the largest row")
@@ -87,6 +100,13 @@ class Tariff(Strict):
     packing_materials_per_cubic_foot: Money
     pounds_per_cubic_foot: Decimal = Field(default=Decimal(7), gt=0, le=50)
     cubic_feet_per_truck: Decimal = Field(default=Decimal(1500), gt=0)
+    # Survey helpers (suggested crew and hours); unset, SimplePro's defaults apply
+    # (simplepro.pricing.inventory).
+    crew_by_volume: list[CrewStep] | None = Optional
+    cubic_feet_per_mover_hour: Decimal | None = Field(
+        default=None, gt=0, le=1000, exclude_if=_omit_none
+    )
+    move_sizes: list[MoveSize] | None = Optional
 
 
 class Calendar(Strict):
@@ -347,6 +367,9 @@ def _rule_problems(ruleset: Ruleset, native: bool) -> list[str]:
 
 def _tariff_problems(tariff: Tariff) -> list[str]:
     problems: list[str] = []
+    steps = [step.up_to_cubic_feet for step in tariff.crew_by_volume or []]
+    if steps != sorted(set(steps)):
+        problems.append("tariff.crew_by_volume: cubic feet must rise from row to row")
     sizes = [r.crew_size for r in tariff.hourly_rates]
     if len(sizes) != len(set(sizes)):
         problems.append("tariff.hourly_rates: two rows for the same crew size")
