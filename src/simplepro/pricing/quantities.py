@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -31,12 +31,15 @@ def _js_min(*values: float) -> float:
 class Numbers:
     """How a quantity computes: the type of its constants, and its max/min."""
 
+    name: str
     constant: Callable[[int | float], Any]
     functions: Mapping[str, Callable[..., Any]]
 
 
-DECIMAL = Numbers(constant=lambda value: Decimal(str(value)), functions={"max": max, "min": min})
-FLOAT64 = Numbers(constant=float, functions={"max": _js_max, "min": _js_min})
+DECIMAL = Numbers(
+    name="decimal", constant=lambda value: Decimal(str(value)), functions={"max": max, "min": min}
+)
+FLOAT64 = Numbers(name="float64", constant=float, functions={"max": _js_max, "min": _js_min})
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -63,9 +66,19 @@ class Quantity:
     source: str
     tree: ast.expr
     names: frozenset[str]
+    _compiled: dict[str, Callable[[Lookup], Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def evaluate(self, lookup: Lookup, numbers: Numbers = DECIMAL) -> Any:
-        return _evaluate(self.tree, lookup, numbers)
+        return self.compiled(numbers)(lookup)
+
+    def compiled(self, numbers: Numbers) -> Callable[[Lookup], Any]:
+        """The expression as nested closures (built once per arithmetic, then reused)."""
+        cache = self._compiled
+        if numbers.name not in cache:
+            cache[numbers.name] = _compile(self.tree, numbers)
+        return cache[numbers.name]
 
 
 def parse_quantity(source: str, known: Mapping[str, object]) -> Quantity:
@@ -113,19 +126,23 @@ def _check(node: ast.expr, source: str, names: set[str]) -> None:
     raise QuantityError(f"{source!r}: only numbers, values, + - * /, max() and min() are allowed")
 
 
-def _evaluate(node: ast.expr, lookup: Lookup, numbers: Numbers) -> Any:
+def _compile(node: ast.expr, numbers: Numbers) -> Callable[[Lookup], Any]:
     dotted = _dotted(node)
     if dotted is not None:
-        return lookup(dotted)
+        return lambda lookup: lookup(dotted)
     if isinstance(node, ast.Constant):
         assert isinstance(node.value, int | float)  # checked at parse time
-        return numbers.constant(node.value)
+        value = numbers.constant(node.value)
+        return lambda lookup: value
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](
-            _evaluate(node.left, lookup, numbers), _evaluate(node.right, lookup, numbers)
-        )
+        operate = _BINARY[type(node.op)]
+        left, right = _compile(node.left, numbers), _compile(node.right, numbers)
+        return lambda lookup: operate(left(lookup), right(lookup))
     if isinstance(node, ast.UnaryOp):
-        return -_evaluate(node.operand, lookup, numbers)
+        operand = _compile(node.operand, numbers)
+        return lambda lookup: -operand(lookup)
     assert isinstance(node, ast.Call)
     assert isinstance(node.func, ast.Name)
-    return numbers.functions[node.func.id](*(_evaluate(a, lookup, numbers) for a in node.args))
+    function = numbers.functions[node.func.id]
+    arguments = [_compile(a, numbers) for a in node.args]
+    return lambda lookup: function(*(argument(lookup) for argument in arguments))
