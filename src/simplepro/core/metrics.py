@@ -44,6 +44,12 @@ BUILD_INFO.labels(version=__version__).set(1)
 
 CUSTOMERS_CREATED = Counter("simplepro_customers_created_total", "Customers created.")
 ESTIMATES_CREATED = Counter("simplepro_estimates_created_total", "Estimates saved.")
+QUOTES_SENT = Counter("simplepro_quotes_sent_total", "Quotes e-mailed to customers.")
+QUOTE_FAILURES = Counter(
+    "simplepro_quote_failures_total",
+    "Quotes not sent or not served, by reason (email, file_mismatch).",
+    ["reason"],
+)
 USERS_CREATED = Counter("simplepro_users_created_total", "Users created.")
 LOGINS = Counter("simplepro_logins_total", "Login attempts by outcome.", ["outcome"])
 RATE_LIMITED = Counter(

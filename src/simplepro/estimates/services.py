@@ -289,6 +289,7 @@ def estimate_send(*, actor: User, estimate: Estimate) -> Estimate:
             },
         )
         _email_quote(estimate, version, company, emails[0], pdf)
+    metrics.QUOTES_SENT.inc()
     return estimate
 
 
@@ -311,6 +312,7 @@ def _email_quote(
     try:
         message.send()
     except (OSError, smtplib.SMTPException) as exc:
+        metrics.QUOTE_FAILURES.labels(reason="email").inc()
         logger.warning("quote_email_failed", estimate=str(estimate.pk), error=str(exc))
         raise ProblemError(
             503, "The e-mail could not be sent; the estimate was not marked sent. Try again."

@@ -21,6 +21,7 @@ from simplepro.accounts.models import User
 from simplepro.accounts.permissions import has_permission
 from simplepro.accounts.services import company_get
 from simplepro.audit.selectors import audit_records
+from simplepro.core import metrics
 from simplepro.core.files import StoredFileError, read_verified
 from simplepro.core.problems import ProblemError
 from simplepro.core.views import PermissionRequiredMixin
@@ -58,7 +59,9 @@ def quote_response(estimate: Estimate, version: EstimateVersion) -> HttpResponse
         try:
             pdf = read_verified(version.pdf_path, version.pdf_sha256)
         except (StoredFileError, FileNotFoundError) as exc:
-            # Never hand out a document that is not the one sent; operators are told why.
+            # Never hand out a document that is not the one sent; operators are told why
+            # (docs/runbooks/quote-file-mismatch.md).
+            metrics.QUOTE_FAILURES.labels(reason="file_mismatch").inc()
             logger.error("quote_file_unusable", version=str(version.pk), error=str(exc))
             raise
     else:
