@@ -6,6 +6,7 @@ starts the real server, and measures at concurrency 4 and 50:
   GET  /api/health                      the ceiling (no database, no auth)
   GET  /api/customers?search=<name>     a page of 50 matches
   POST /api/customers                   a new customer each request
+  POST /api/estimates/calculate         a distinct estimate priced each request (issue 3)
 
 PostgreSQL runs in the production shape, with Redis for rate-limit counters and cache.
 It prints requests/s, p50/p95/p99 latency, the ratio to the ceiling, and the CPU seconds spent
@@ -70,6 +71,14 @@ local token = os.getenv("BENCH_TOKEN")
 local method = os.getenv("BENCH_METHOD") or "GET"
 function request()
   local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+  if method == "CALC" then  -- a distinct estimate each request: nothing can be cached
+    local body = string.format(
+      '{"service": "local", "move_date": "2026-%02d-%02d", "crew_size": %d, "estimated_hours": "%d.5", "cubic_feet": "%d", "pickup": {"stairs_flights": %d}, "special_items": {"piano": %s, "fragile_count": %d}}',
+      math.random(1, 12), math.random(1, 28), math.random(1, 6), math.random(2, 12),
+      math.random(200, 3000), math.random(0, 3), math.random() < 0.2 and "true" or "false",
+      math.random(0, 20))
+    return wrk.format("POST", nil, headers, body)
+  end
   if method == "POST" then
     counter = counter + 1
     local n = math.random(2000000, 9999999)  -- exchange codes cannot start with 0 or 1
@@ -254,6 +263,7 @@ def bench_database(db: str, customers: int, seconds: int, connections: list[int]
                     ("health (ceiling)", "/api/health", "GET"),
                     ("list search", "/api/customers?search=garcia&page_size=50", "GET"),
                     ("create", "/api/customers", "POST"),
+                    ("estimate calculate", "/api/estimates/calculate", "CALC"),
                 ):
                     results.append(
                         _wrk(
