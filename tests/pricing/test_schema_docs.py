@@ -22,3 +22,16 @@ def test_default_ruleset_is_valid_and_versioned() -> None:
     ruleset = default_ruleset()
     assert ruleset.version == "2026.2"
     assert len(ruleset.content_hash) == 64
+
+
+def test_fields_added_later_stay_out_of_the_dump_so_old_hashes_hold() -> None:
+    content = default_ruleset().model_dump(mode="json")
+    assert "compatibility" not in content
+    assert all("effective_from" not in rule for rule in content["rules"])
+    assert "crew_by_volume" not in content["tariff"]
+    # a ruleset stored before `valuation` existed loads to the same content and hash
+    older = {k: v for k, v in content.items() if k != "valuation"}
+    from simplepro.pricing.ruleset import load_ruleset
+
+    reloaded = load_ruleset(older)
+    assert reloaded.model_dump(mode="json") == older

@@ -39,9 +39,11 @@ def _omit_none(value: object) -> bool:
     return value is None
 
 
-# Optional fields added after rulesets were first stored are left out of the dump when unset,
-# so a ruleset stored before they existed keeps its content hash.
-Optional: Any = Field(default=None, exclude_if=_omit_none)
+def added_later() -> Any:
+    """An optional field added after rulesets were first stored: left out of the dump when
+    unset, so a ruleset stored before it existed keeps its content hash."""
+    return Field(default=None, exclude_if=_omit_none)
+
 
 # Values computed by the engine that rules and quantities may read besides the input fields.
 DERIVED_FIELDS = {
@@ -102,11 +104,11 @@ class Tariff(Strict):
     cubic_feet_per_truck: Decimal = Field(default=Decimal(1500), gt=0)
     # Survey helpers (suggested crew and hours); unset, SimplePro's defaults apply
     # (simplepro.pricing.inventory).
-    crew_by_volume: list[CrewStep] | None = Optional
+    crew_by_volume: list[CrewStep] | None = added_later()
     cubic_feet_per_mover_hour: Decimal | None = Field(
         default=None, gt=0, le=1000, exclude_if=_omit_none
     )
-    move_sizes: list[MoveSize] | None = Optional
+    move_sizes: list[MoveSize] | None = added_later()
 
 
 class Calendar(Strict):
@@ -141,8 +143,8 @@ class Rule(Strict):
     active: bool = True
     when: Clause | None = None
     actions: list[Action] = Field(min_length=1)
-    effective_from: dt.datetime | None = Optional
-    effective_to: dt.datetime | None = Optional
+    effective_from: dt.datetime | None = added_later()
+    effective_to: dt.datetime | None = added_later()
 
 
 class Handicap(Strict):
@@ -185,8 +187,8 @@ class Ruleset(Strict):
     tax_rate: Decimal = Field(ge=0, le=1)
     deposit: DepositPolicy
     quote_valid_days: int = Field(ge=1, le=365)
-    valuation: ValuationPolicy | None = Optional
-    compatibility: V3Compatibility | None = Optional
+    valuation: ValuationPolicy | None = added_later()
+    compatibility: V3Compatibility | None = added_later()
 
     @property
     def native_tariff(self) -> Tariff:
