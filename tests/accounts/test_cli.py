@@ -108,11 +108,13 @@ def test_seed_demo_is_idempotent_and_prints_the_login_once(env: dict[str, str]) 
         "0",
         "-c",
         "from simplepro.customers.models import Customer; from simplepro.accounts.models import User;"
-        "print(Customer.objects.count(), sorted(set(User.objects.values_list('role', flat=True))))",
+        "from simplepro.estimates.models import Estimate;"
+        "print(Customer.objects.count(), Estimate.objects.count(),"
+        " sorted(set(User.objects.values_list('role', flat=True))))",
         env=env,
     )
-    customers, roles = count.stdout.split(" ", 1)
-    assert customers == "50"
+    customers, estimates, roles = count.stdout.split(" ", 2)
+    assert (customers, estimates) == ("50", "12")
     assert roles.count("'") == 16  # all eight roles
     secret = Path(env["SIMPLEPRO_DATA_DIR"]) / "secrets" / "demo-password"
     assert oct(secret.stat().st_mode & 0o777) == "0o600"

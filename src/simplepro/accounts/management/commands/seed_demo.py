@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 import random
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from simplepro.accounts.models import Company, Role, User
 from simplepro.accounts.services import company_get, company_update, user_create
@@ -144,6 +146,7 @@ class Command(BaseCommand):
                 f"Demo company already present; demo users' password is in {password_file}."
             )
         self._customers(options["customers"])
+        self._estimates()
 
     def _customers(self, wanted: int) -> None:
         existing = Customer.objects.count()
@@ -182,3 +185,45 @@ class Command(BaseCommand):
                 },
             )
         self.stdout.write(f"Added {wanted - existing} demo customers.")
+
+    def _estimates(self) -> None:
+        """Draft estimates for a dozen demo customers, surveyed from room templates."""
+        from simplepro.estimates.models import Estimate
+        from simplepro.estimates.services import estimate_create
+        from simplepro.pricing import EstimateInput
+        from simplepro.pricing.inventory import ROOM_TEMPLATES, crew_plan, totals
+
+        if Estimate.objects.exists():
+            return
+        rng = random.Random(7)  # noqa: S311 - demo data, reproducible on purpose
+        owner = User.objects.get(username="owner")
+        today = timezone.localdate()
+        for customer in Customer.objects.order_by("created_at")[:12]:
+            template = rng.choice(sorted(ROOM_TEMPLATES))
+            room = template.replace("_", " ").capitalize()
+            items = ROOM_TEMPLATES[template]
+            lines = [{"room": room, "key": key, "quantity": qty} for key, qty in items.items()]
+            survey = totals(items.items())
+            plan = crew_plan(survey.cubic_feet)
+            estimate_input = EstimateInput.model_validate(
+                {
+                    "service": rng.choice(["local", "local", "long_distance"]),
+                    "move_date": today + dt.timedelta(days=rng.randint(7, 90)),
+                    "distance_miles": rng.choice([12, 25, 40, 320, 780]),
+                    "cubic_feet": survey.cubic_feet,
+                    "weight_lb": survey.weight_lb,
+                    "crew_size": plan.crew_size,
+                    "estimated_hours": plan.hours,
+                    "special_items": {"fragile_count": survey.fragile_count},
+                    "pickup": {"stairs_flights": rng.choice([0, 0, 1, 2])},
+                }
+            )
+            estimate_create(
+                actor=owner,
+                customer=customer,
+                estimate_input=estimate_input,
+                inventory=lines,
+                pickup_address=f"{rng.randint(1, 999)} Main St, Boston, MA",
+                delivery_address=f"{rng.randint(1, 999)} Elm St, Cambridge, MA",
+            )
+        self.stdout.write("Added 12 demo estimates.")
