@@ -340,7 +340,14 @@ def test_weight_defaults_to_seven_pounds_per_cubic_foot_and_brackets_apply() -> 
 
 
 def test_the_engine_does_not_import_django() -> None:
-    code = "import sys, simplepro.pricing, simplepro.pricing.defaults; assert 'django' not in sys.modules"
+    """Every module of simplepro.pricing, the v3 compatibility and its CLI included."""
+    code = (
+        "import importlib, pkgutil, sys, simplepro.pricing as p\n"
+        "names = [m.name for m in pkgutil.iter_modules(p.__path__, 'simplepro.pricing.')]\n"
+        "[importlib.import_module(n) for n in names]\n"
+        "assert 'simplepro.pricing.v3' in sys.modules and 'simplepro.pricing.cli' in names\n"
+        "assert 'django' not in sys.modules, sorted(m for m in sys.modules if 'django' in m)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
