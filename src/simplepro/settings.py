@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "simplepro.audit",
     "simplepro.customers",
     "simplepro.estimates",
+    "simplepro.jobs",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ from simplepro.estimates import ruleset_views
 from simplepro.estimates import views as estimate_views
 from simplepro.estimates.api import estimates_router, inventory_router
 from simplepro.estimates.rulesets_api import router as rulesets_router
+from simplepro.jobs import api as jobs_api
 
 api.add_router("/auth", auth_router)
 api.add_router("/users", users_router)
@@ -22,6 +23,11 @@ api.add_router("/audit", audit_router)
 api.add_router("/estimates", estimates_router)
 api.add_router("/inventory", inventory_router)
 api.add_router("/rulesets", rulesets_router)
+api.add_router("/jobs", jobs_api.jobs_router)
+api.add_router("/crew-members", jobs_api.crew_router)
+api.add_router("/trucks", jobs_api.trucks_router)
+api.add_router("/time-off", jobs_api.time_off_router)
+api.add_router("/dispatch", jobs_api.dispatch_router)
 
 urlpatterns = [
     path("api/", api.urls),

@@ -40,24 +40,31 @@ PRICING = frozenset(
     }
 )
 
+# Jobs and dispatch: the office runs the day; sales and customer service follow their
+# customers' jobs; crew see the jobs they are on, and a crew lead moves them along.
+DISPATCH = frozenset({"jobs.view", "jobs.manage", "crew.view", "crew.manage"})
+FIELD = frozenset({"jobs.view", "time_off.request"})
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SUPER_ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING,
+    Role.SUPER_ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING | DISPATCH,
     # Unlike the original, an admin runs the business too: customers included.
-    Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING,
-    Role.MANAGER: EVERYONE | CUSTOMER_ALL | PRICING | {"users.view", "audit.view"},
-    Role.DISPATCHER: EVERYONE | {"customers.view", "users.view", "estimates.view"},
+    Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING | DISPATCH,
+    Role.MANAGER: EVERYONE | CUSTOMER_ALL | PRICING | DISPATCH | {"users.view", "audit.view"},
+    Role.DISPATCHER: EVERYONE | DISPATCH | {"customers.view", "users.view", "estimates.view"},
     Role.SALES: EVERYONE
     | PRICING
-    | {"customers.view", "customers.create", "customers.change", "customers.export"},
+    | {"customers.view", "customers.create", "customers.change", "customers.export", "jobs.view"},
     Role.CUSTOMER_SERVICE: EVERYONE
     | PRICING
-    | {"customers.view", "customers.change", "users.view"},
-    Role.CREW_LEAD: EVERYONE,
-    Role.CREW_MEMBER: EVERYONE,
+    | {"customers.view", "customers.change", "users.view", "jobs.view"},
+    Role.CREW_LEAD: EVERYONE | FIELD | {"jobs.progress"},
+    Role.CREW_MEMBER: EVERYONE | FIELD,
 }
 
 # Roles whose customer access is limited to the customers assigned to them.
 OWN_CUSTOMERS_ONLY = frozenset({Role.SALES})
+# Roles who see only the jobs they are assigned to.
+OWN_JOBS_ONLY = frozenset({Role.CREW_LEAD, Role.CREW_MEMBER})
 
 # Only a super administrator may create, change or deactivate another super administrator.
 PRIVILEGED_ROLES = frozenset({Role.SUPER_ADMIN})

@@ -44,6 +44,10 @@ BUILD_INFO.labels(version=__version__).set(1)
 
 CUSTOMERS_CREATED = Counter("simplepro_customers_created_total", "Customers created.")
 ESTIMATES_CREATED = Counter("simplepro_estimates_created_total", "Estimates saved.")
+JOBS_CREATED = Counter("simplepro_jobs_created_total", "Jobs created.")
+JOB_TRANSITIONS = Counter(
+    "simplepro_job_transitions_total", "Job status changes, by the status reached.", ["to"]
+)
 QUOTES_SENT = Counter("simplepro_quotes_sent_total", "Quotes e-mailed to customers.")
 QUOTE_FAILURES = Counter(
     "simplepro_quote_failures_total",

@@ -1,0 +1,492 @@
+"""Jobs, crew, trucks, time off and the dispatch calendar (the contract in docs/api.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from simplepro.accounts.api import PROBLEM
+from simplepro.accounts.models import User
+from simplepro.accounts.permissions import has_permission
+from simplepro.accounts.services import company_get
+from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, reject_nulls, require
+from simplepro.core.problems import Forbidden, NotFound, invalid
+from simplepro.customers.selectors import customer_get
+from simplepro.estimates.models import Estimate
+from simplepro.jobs import selectors, services
+from simplepro.jobs.lifecycle import allowed_next
+from simplepro.jobs.models import CrewMember, Job, TimeOff, TimeOffStatus, Truck
+from simplepro.jobs.schemas import (
+    Address,
+    AssignmentIn,
+    AssignmentOut,
+    CalendarOut,
+    CrewMemberIn,
+    CrewMemberOut,
+    CrewMemberPatch,
+    JobIn,
+    JobOut,
+    JobPageOut,
+    JobPatch,
+    PeriodIn,
+    PeriodOut,
+    ReviewIn,
+    SignoffIn,
+    StatusName,
+    SuggestedCrewOut,
+    TransitionIn,
+    TruckIn,
+    TruckOut,
+    TruckPatch,
+)
+from simplepro.jobs.suggest import suggest_crew
+
+jobs_router = Router(tags=["jobs"])
+crew_router = Router(tags=["crew"])
+trucks_router = Router(tags=["trucks"])
+time_off_router = Router(tags=["crew"])
+dispatch_router = Router(tags=["dispatch"])
+CALENDAR_MAX_DAYS = 62
+
+
+def _address(value: Address | None) -> dict[str, Any]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        return {"line1": value.strip()[:200]}
+    return value.model_dump(exclude_none=True)
+
+
+def assignment_out(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "crew_member_id": a.crew_member_id,
+        "truck_id": a.truck_id,
+        "name": a.crew_member.name if a.crew_member_id else a.truck.name,
+        "role": a.role,
+        "start": a.start,
+        "end": a.end,
+        "blocks": a.blocks,
+    }
+
+
+def job_out(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "number": job.number,
+        "customer_id": job.customer_id,
+        "customer_name": job.customer.name,
+        "estimate_id": job.estimate_id,
+        "estimate_version": job.estimate_version.number if job.estimate_version_id else None,  # type: ignore[union-attr]
+        "job_type": job.job_type,
+        "status": job.status,
+        "status_reason": job.status_reason,
+        "scheduled_start": job.scheduled_start,
+        "scheduled_end": job.scheduled_end,
+        "arrival_window_start": job.arrival_window_start,
+        "arrival_window_end": job.arrival_window_end,
+        "pickup_address": job.pickup_address,
+        "delivery_address": job.delivery_address,
+        "stops": job.stops,
+        "required_crew": job.required_crew,
+        "required_trucks": job.required_trucks,
+        "estimated_hours": job.estimated_hours,
+        "total": job.total,
+        "required_skills": job.required_skills,
+        "required_signoffs": job.required_signoffs,
+        "signoffs": job.signoffs,
+        "missing_signoffs": job.missing_signoffs,
+        "allowed_transitions": allowed_next(job.status),
+        "assignments": [assignment_out(a) for a in job.assignments.all()],
+        "notes": job.notes,
+        "created_at": job.created_at,
+    }
+
+
+def _job(request: HttpRequest, job_id: UUID, permission: str = "jobs.view") -> Job:
+    user = require(request, permission)
+    job = selectors.job_get(viewer=user, job_id=job_id)
+    if job is None:
+        raise NotFound("job")
+    return job
+
+
+def _fresh(request: HttpRequest, job: Job) -> dict[str, Any]:
+    found = selectors.job_get(viewer=actor(request), job_id=job.pk)
+    assert found is not None
+    return job_out(found)
+
+
+# --- Jobs ---------------------------------------------------------------------------------
+
+
+@jobs_router.post("", response={201: JobOut, **PROBLEM})
+def create_job(request: HttpRequest, payload: JobIn) -> Status[dict[str, Any]]:
+    user = require(request, "jobs.manage")
+    customer = customer_get(viewer=user, customer_id=payload.customer_id)
+    if customer is None:
+        raise invalid("customer_id", "not_found", "No customer with this id is visible to you.")
+    data = payload.model_dump(exclude={"customer_id", "estimate_id"}, exclude_none=True)
+    data["pickup_address"] = _address(payload.pickup_address)
+    data["delivery_address"] = _address(payload.delivery_address)
+    data["stops"] = [_address(stop) for stop in payload.stops]
+    data["preferred_crew"] = [str(p) for p in payload.preferred_crew]
+    if payload.estimate_id is not None:
+        estimate = Estimate.objects.filter(pk=payload.estimate_id, customer=customer).first()
+        if estimate is None:
+            raise invalid("estimate_id", "not_found", "No estimate with this id for this customer.")
+        data["estimate"] = estimate
+    job = services.job_create(actor=user, customer=customer, data=data)
+    return Status(201, _fresh(request, job))
+
+
+@jobs_router.get("", response={200: JobPageOut, **PROBLEM})
+def list_jobs(
+    request: HttpRequest,
+    status: StatusName | None = None,
+    customer_id: UUID | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    user = require(request, "jobs.view")
+    jobs: QuerySet[Job] = selectors.with_assignments(selectors.visible_jobs(viewer=user))
+    if status:
+        jobs = jobs.filter(status=status)
+    if customer_id:
+        jobs = jobs.filter(customer_id=customer_id)
+    result = paginate(request, jobs.order_by("-scheduled_start", "number"), page, page_size)
+    result["items"] = [job_out(j) for j in result["items"]]
+    return result
+
+
+@jobs_router.get("/{job_id}", response={200: JobOut, **PROBLEM})
+def get_job(request: HttpRequest, job_id: UUID) -> dict[str, Any]:
+    return job_out(_job(request, job_id))
+
+
+@jobs_router.patch("/{job_id}", response={200: JobOut, **PROBLEM})
+def update_job(request: HttpRequest, job_id: UUID, payload: JobPatch) -> dict[str, Any]:
+    job = _job(request, job_id, "jobs.manage")
+    changes = payload.model_dump(exclude_unset=True)
+    reject_nulls(changes, nullable=frozenset({"arrival_window_start", "arrival_window_end"}))
+    start, end = changes.pop("scheduled_start", None), changes.pop("scheduled_end", None)
+    if start or end:
+        job = services.job_reschedule(
+            actor=actor(request), job=job, start=start or job.scheduled_start,
+            end=end or job.scheduled_end,
+        )  # fmt: skip
+    for name in ("pickup_address", "delivery_address"):
+        if name in changes:
+            changes[name] = _address(getattr(payload, name))
+    if "stops" in changes:
+        changes["stops"] = [_address(s) for s in payload.stops or []]
+    if "preferred_crew" in changes:
+        changes["preferred_crew"] = [str(p) for p in payload.preferred_crew or []]
+    if changes:
+        services.job_update(actor=actor(request), job=job, fields=changes)
+    return _fresh(request, job)
+
+
+@jobs_router.post("/{job_id}/transition", response={200: JobOut, **PROBLEM})
+def transition_job(request: HttpRequest, job_id: UUID, payload: TransitionIn) -> dict[str, Any]:
+    user = require(request, "jobs.view")
+    job = _job(request, job_id)
+    if has_permission(user, "jobs.manage"):
+        field_only = False
+    elif has_permission(user, "jobs.progress") and _leads(user, job):
+        field_only = True
+    else:
+        raise Forbidden("Only the office, or the lead on this job, may change its status.")
+    services.job_transition(
+        actor=user, job=job, to=payload.to, reason=payload.reason, field_only=field_only
+    )
+    return _fresh(request, job)
+
+
+def _leads(user: User, job: Job) -> bool:
+    return any(
+        a.crew_member is not None and a.crew_member.user_id == user.pk and a.role == "lead"
+        for a in job.assignments.all()
+    )
+
+
+@jobs_router.post("/{job_id}/signoffs", response={200: JobOut, **PROBLEM})
+def sign_off(request: HttpRequest, job_id: UUID, payload: SignoffIn) -> dict[str, Any]:
+    job = _job(request, job_id, "jobs.manage")
+    services.job_signoff(actor=actor(request), job=job, name=payload.name)
+    return _fresh(request, job)
+
+
+@jobs_router.post("/{job_id}/assignments", response={201: AssignmentOut, **PROBLEM})
+def assign(request: HttpRequest, job_id: UUID, payload: AssignmentIn) -> Status[dict[str, Any]]:
+    job = _job(request, job_id, "jobs.manage")
+    crew_member = truck = None
+    if payload.crew_member_id is not None:
+        crew_member = CrewMember.objects.filter(pk=payload.crew_member_id).first()
+        if crew_member is None:
+            raise invalid("crew_member_id", "not_found", "No crew member with this id.")
+    if payload.truck_id is not None:
+        truck = Truck.objects.filter(pk=payload.truck_id).first()
+        if truck is None:
+            raise invalid("truck_id", "not_found", "No truck with this id.")
+    assignment = services.assignment_create(
+        actor=actor(request), job=job, crew_member=crew_member, truck=truck, role=payload.role
+    )
+    return Status(201, assignment_out(assignment))
+
+
+@jobs_router.delete("/{job_id}/assignments/{assignment_id}", response={204: None, **PROBLEM})
+def unassign(request: HttpRequest, job_id: UUID, assignment_id: UUID) -> Status[None]:
+    job = _job(request, job_id, "jobs.manage")
+    assignment = job.assignments.filter(pk=assignment_id).first()
+    if assignment is None:
+        raise NotFound("assignment")
+    services.assignment_delete(actor=actor(request), assignment=assignment)
+    return Status(204, None)
+
+
+@jobs_router.get("/{job_id}/suggested-crew", response={200: SuggestedCrewOut, **PROBLEM})
+def suggested_crew(request: HttpRequest, job_id: UUID) -> dict[str, Any]:
+    job = _job(request, job_id, "jobs.manage")
+    return {
+        "required_crew": job.required_crew,
+        "items": [
+            {
+                "crew_member_id": s.crew_member.pk,
+                "name": s.crew_member.name,
+                "score": s.score,
+                "available": s.available,
+                "parts": s.parts,
+                "notes": s.notes,
+            }
+            for s in suggest_crew(job)
+        ],
+    }
+
+
+@jobs_router.post("/{job_id}/assign-suggested", response={200: JobOut, **PROBLEM})
+def assign_suggested(request: HttpRequest, job_id: UUID) -> dict[str, Any]:
+    """Book the best-scored available people until the job has its required crew."""
+    job = _job(request, job_id, "jobs.manage")
+    services.assign_suggested(actor=actor(request), job=job, ranked=suggest_crew(job))
+    return _fresh(request, job)
+
+
+# --- Crew, trucks, time off ---------------------------------------------------------------
+
+
+def crew_out(c: CrewMember) -> dict[str, Any]:
+    return {
+        "id": c.id, "name": c.name, "user_id": c.user_id, "skills": c.skills,
+        "license_class": c.license_class, "license_expires": c.license_expires,
+        "hourly_rate": c.hourly_rate, "home_base": c.home_base, "rating": c.rating,
+        "active": c.active,
+    }  # fmt: skip
+
+
+def truck_out(t: Truck) -> dict[str, Any]:
+    return {
+        "id": t.id, "name": t.name, "capacity_cuft": t.capacity_cuft,
+        "license_plate": t.license_plate, "required_license_class": t.required_license_class,
+        "active": t.active,
+    }  # fmt: skip
+
+
+def _crew_fields(data: dict[str, Any]) -> dict[str, Any]:
+    if "home_base" in data:
+        data["home_base"] = data["home_base"] or {}
+    if "user_id" in data:
+        user_id = data.pop("user_id")
+        user = User.objects.filter(pk=user_id).first() if user_id else None
+        if user_id and user is None:
+            raise invalid("user_id", "not_found", "No user with this id.")
+        data["user"] = user
+    return data
+
+
+@crew_router.get("", response={200: list[CrewMemberOut], **PROBLEM})
+def list_crew(request: HttpRequest, active: bool | None = None) -> list[dict[str, Any]]:
+    require(request, "crew.view")
+    people = CrewMember.objects.all()
+    if active is not None:
+        people = people.filter(active=active)
+    return [crew_out(c) for c in people]
+
+
+@crew_router.post("", response={201: CrewMemberOut, **PROBLEM})
+def create_crew_member(request: HttpRequest, payload: CrewMemberIn) -> Status[dict[str, Any]]:
+    user = require(request, "crew.manage")
+    fields = _crew_fields(payload.model_dump(mode="json"))
+    fields["hourly_rate"], fields["rating"] = payload.hourly_rate, payload.rating
+    fields["license_expires"] = payload.license_expires
+    member = services.save_resource(actor=user, instance=CrewMember(), fields=fields)
+    return Status(201, crew_out(member))
+
+
+@crew_router.get("/{crew_member_id}", response={200: CrewMemberOut, **PROBLEM})
+def get_crew_member(request: HttpRequest, crew_member_id: UUID) -> dict[str, Any]:
+    require(request, "crew.view")
+    member = CrewMember.objects.filter(pk=crew_member_id).first()
+    if member is None:
+        raise NotFound("crew member")
+    return crew_out(member)
+
+
+@crew_router.patch("/{crew_member_id}", response={200: CrewMemberOut, **PROBLEM})
+def update_crew_member(
+    request: HttpRequest, crew_member_id: UUID, payload: CrewMemberPatch
+) -> dict[str, Any]:
+    user = require(request, "crew.manage")
+    member = CrewMember.objects.filter(pk=crew_member_id).first()
+    if member is None:
+        raise NotFound("crew member")
+    fields = payload.model_dump(exclude_unset=True)
+    reject_nulls(fields, nullable=frozenset({"license_expires", "home_base"}))
+    if "home_base" in fields:
+        fields["home_base"] = payload.home_base.model_dump() if payload.home_base else {}
+    return crew_out(services.save_resource(actor=user, instance=member, fields=fields))
+
+
+@crew_router.post("/{crew_member_id}/time-off", response={201: PeriodOut, **PROBLEM})
+def request_time_off(
+    request: HttpRequest, crew_member_id: UUID, payload: PeriodIn
+) -> Status[dict[str, Any]]:
+    """Crew ask for their own time off; the office may file it for anyone."""
+    user = require(request, "time_off.request") if not has_permission(
+        actor(request), "crew.manage"
+    ) else actor(request)  # fmt: skip
+    member = CrewMember.objects.filter(pk=crew_member_id).first()
+    if member is None or (not has_permission(user, "crew.manage") and member.user_id != user.pk):
+        raise NotFound("crew member")
+    if payload.end <= payload.start:
+        raise invalid("end", "before_start", "The end must be after the start.")
+    period = TimeOff.objects.create(
+        crew_member=member, start=payload.start, end=payload.end, reason=payload.reason
+    )
+    return Status(201, _period_out(period))
+
+
+def _period_out(p: Any) -> dict[str, Any]:
+    return {"id": p.pk, "start": p.start, "end": p.end, "reason": p.reason,
+            "status": getattr(p, "status", None)}  # fmt: skip
+
+
+@time_off_router.get("", response={200: list[PeriodOut], **PROBLEM})
+def list_time_off(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
+    require(request, "crew.manage")
+    periods = TimeOff.objects.all()
+    if status in TimeOffStatus.values:
+        periods = periods.filter(status=status)
+    return [_period_out(p) for p in periods[:500]]
+
+
+@time_off_router.post("/{time_off_id}/review", response={200: PeriodOut, **PROBLEM})
+def review_time_off(request: HttpRequest, time_off_id: int, payload: ReviewIn) -> dict[str, Any]:
+    user = require(request, "crew.manage")
+    period = TimeOff.objects.filter(pk=time_off_id).first()
+    if period is None:
+        raise NotFound("time-off request")
+    return _period_out(
+        services.time_off_review(actor=user, time_off=period, approve=payload.approve)
+    )
+
+
+@trucks_router.get("", response={200: list[TruckOut], **PROBLEM})
+def list_trucks(request: HttpRequest) -> list[dict[str, Any]]:
+    require(request, "crew.view")
+    return [truck_out(t) for t in Truck.objects.all()]
+
+
+@trucks_router.post("", response={201: TruckOut, **PROBLEM})
+def create_truck(request: HttpRequest, payload: TruckIn) -> Status[dict[str, Any]]:
+    user = require(request, "crew.manage")
+    truck = services.save_resource(actor=user, instance=Truck(), fields=payload.model_dump())
+    return Status(201, truck_out(truck))
+
+
+@trucks_router.get("/{truck_id}", response={200: TruckOut, **PROBLEM})
+def get_truck(request: HttpRequest, truck_id: UUID) -> dict[str, Any]:
+    require(request, "crew.view")
+    truck = Truck.objects.filter(pk=truck_id).first()
+    if truck is None:
+        raise NotFound("truck")
+    return truck_out(truck)
+
+
+@trucks_router.patch("/{truck_id}", response={200: TruckOut, **PROBLEM})
+def update_truck(request: HttpRequest, truck_id: UUID, payload: TruckPatch) -> dict[str, Any]:
+    user = require(request, "crew.manage")
+    truck = Truck.objects.filter(pk=truck_id).first()
+    if truck is None:
+        raise NotFound("truck")
+    fields = payload.model_dump(exclude_unset=True)
+    reject_nulls(fields)
+    return truck_out(services.save_resource(actor=user, instance=truck, fields=fields))
+
+
+@trucks_router.post("/{truck_id}/maintenance", response={201: PeriodOut, **PROBLEM})
+def add_maintenance(
+    request: HttpRequest, truck_id: UUID, payload: PeriodIn
+) -> Status[dict[str, Any]]:
+    user = require(request, "crew.manage")
+    truck = Truck.objects.filter(pk=truck_id).first()
+    if truck is None:
+        raise NotFound("truck")
+    window = services.maintenance_create(
+        actor=user, truck=truck, start=payload.start, end=payload.end, reason=payload.reason
+    )
+    return Status(201, _period_out(window))
+
+
+# --- Dispatch -----------------------------------------------------------------------------
+
+
+def overlaps_within(jobs: list[Job]) -> dict[Any, list[dict[str, Any]]]:
+    """Per job, the other jobs in the list that share a blocking person or truck with it at an
+    overlapping time (none, normally: the guard and the database prevent them)."""
+    by_resource: dict[Any, list[Any]] = defaultdict(list)
+    for job in jobs:
+        for a in job.assignments.all():
+            if a.blocks:
+                by_resource[a.crew_member_id or a.truck_id].append((a.start, a.end, job))
+    found: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for bookings in by_resource.values():
+        bookings.sort(key=lambda b: b[0])
+        for i, (start, end, job) in enumerate(bookings):
+            for other_start, other_end, other in bookings[i + 1 :]:
+                if other_start >= end:
+                    break
+                if other.pk != job.pk:
+                    found[job.pk].append({"job_id": str(other.pk), "job_number": other.number,
+                                          "start": other_start.isoformat(), "end": other_end.isoformat()})  # fmt: skip
+                    found[other.pk].append({"job_id": str(job.pk), "job_number": job.number,
+                                            "start": start.isoformat(), "end": end.isoformat()})  # fmt: skip
+    return found
+
+
+@dispatch_router.get("/calendar", response={200: CalendarOut, **PROBLEM})
+def calendar(request: HttpRequest, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Jobs overlapping [start, end) in the company's time zone, with assignments and any
+    conflicts; at most 62 days. Two queries whatever the number of jobs."""
+    user = require(request, "jobs.view")
+    if end <= start:
+        raise invalid("end", "before_start", "The end date must be after the start date.")
+    if (end - start).days > CALENDAR_MAX_DAYS:
+        raise invalid("end", "too_long", f"At most {CALENDAR_MAX_DAYS} days at a time.")
+    zone = zoneinfo.ZoneInfo(company_get().time_zone)
+    since = dt.datetime.combine(start, dt.time(), tzinfo=zone)
+    until = dt.datetime.combine(end, dt.time(), tzinfo=zone)
+    jobs = list(selectors.jobs_between(viewer=user, start=since, end=until))
+    conflicts = overlaps_within(jobs)
+    return {
+        "start": start,
+        "end": end,
+        "items": [{**job_out(j), "conflicts": conflicts.get(j.pk, [])} for j in jobs],
+    }
