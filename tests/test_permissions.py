@@ -24,6 +24,14 @@ from simplepro.customers.models import Customer
 from simplepro.customers.services import customer_create
 from simplepro.estimates.models import CompanyItem, Estimate, EstimateVersion, StoredRuleset
 from simplepro.estimates.services import estimate_create
+from simplepro.jobs.models import (
+    Assignment,
+    CrewMember,
+    Job,
+    MaintenanceWindow,
+    TimeOff,
+    Truck,
+)
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
 from tests.conftest import ApiClient
@@ -72,6 +80,31 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("PATCH", "/api/customers/{customer_id}"):      (200, 200, 200, 403, 200, 404, 200, 403, 403, 403, 401),
     ("POST", "/api/customers/{customer_id}/archive"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/customers/{customer_id}/restore"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/jobs"):                          (201, 201, 201, 201, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/jobs"):                           (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("GET", "/api/jobs/{job_id}"):                  (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("PATCH", "/api/jobs/{job_id}"):                (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    # on hold is an office decision: a lead on the job may only move it along from the field
+    ("POST", "/api/jobs/{job_id}/transition"):      (200, 200, 200, 200, 403, 404, 403, 403, 404, 404, 401),
+    ("POST", "/api/jobs/{job_id}/signoffs"):        (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/jobs/{job_id}/assignments"):     (201, 201, 201, 201, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/jobs/{job_id}/suggested-crew"):   (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/jobs/{job_id}/assign-suggested"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("DELETE", "/api/jobs/{job_id}/assignments/{assignment_id}"): (204, 204, 204, 204, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/crew-members"):                   (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/crew-members"):                  (201, 201, 201, 201, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/crew-members/{crew_member_id}"):  (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("PATCH", "/api/crew-members/{crew_member_id}"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    # crew ask for their own time off (the id is the crew lead's); others' records are not found
+    ("POST", "/api/crew-members/{crew_member_id}/time-off"): (201, 201, 201, 201, 403, 403, 403, 201, 404, 404, 401),
+    ("GET", "/api/time-off"):                       (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/time-off/{time_off_id}/review"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/trucks"):                         (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/trucks"):                        (201, 201, 201, 201, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/trucks/{truck_id}"):              (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("PATCH", "/api/trucks/{truck_id}"):            (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/trucks/{truck_id}/maintenance"): (201, 201, 201, 201, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/dispatch/calendar"):              (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("GET", "/api/audit"):                          (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/estimates/calculate"):           (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
     ("POST", "/api/estimates"):                     (201, 201, 201, 403, 201, 422, 201, 403, 403, 403, 401),
@@ -130,6 +163,14 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "estimates": list(Estimate.objects.values_list("pk", "status", "valid_until")),
         "estimate_versions": EstimateVersion.objects.count(),
         "company_items": CompanyItem.objects.count(),
+        "jobs": list(
+            Job.objects.values_list("number", "status", "notes", "signoffs").order_by("number")
+        ),
+        "assignments": sorted(map(str, Assignment.objects.values_list("pk", flat=True))),
+        "crew": list(CrewMember.objects.values_list("name", "rating").order_by("name")),
+        "trucks": list(Truck.objects.values_list("name").order_by("name")),
+        "time_off": list(TimeOff.objects.values_list("pk", "status").order_by("pk")),
+        "maintenance": MaintenanceWindow.objects.count(),
     }
 
 
@@ -156,6 +197,32 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         ("POST", "/api/estimates/calculate"): {"service": "local", "move_date": "2026-10-13"},
         ("POST", "/api/inventory/totals"): {"items": [{"key": "sofa_3_seat", "quantity": 1}]},
         ("POST", "/api/estimates/{estimate_id}/accept"): {},
+        ("POST", "/api/jobs"): {
+            "customer_id": ids["customer_id"],
+            "scheduled_start": "2027-05-03T08:00:00-04:00",
+            "scheduled_end": "2027-05-03T12:00:00-04:00",
+        },
+        ("PATCH", "/api/jobs/{job_id}"): {"notes": "Gate code 1234"},
+        ("POST", "/api/jobs/{job_id}/transition"): {"to": "on_hold", "reason": "Waiting on keys"},
+        ("POST", "/api/jobs/{job_id}/signoffs"): {"name": "valuation_chosen"},
+        ("POST", "/api/jobs/{job_id}/assignments"): {"truck_id": ids["truck_id"]},
+        ("POST", "/api/crew-members"): {"name": f"New {unique}", "skills": ["packer"]},
+        ("PATCH", "/api/crew-members/{crew_member_id}"): {"rating": "4.5"},
+        ("POST", "/api/crew-members/{crew_member_id}/time-off"): {
+            "start": "2027-07-01T00:00:00-04:00",
+            "end": "2027-07-02T00:00:00-04:00",
+        },
+        ("POST", "/api/time-off/{time_off_id}/review"): {"approve": False},
+        ("POST", "/api/trucks"): {
+            "name": f"Truck {unique}",
+            "capacity_cuft": 900,
+            "license_plate": "X",
+        },
+        ("PATCH", "/api/trucks/{truck_id}"): {"name": "Renamed truck"},
+        ("POST", "/api/trucks/{truck_id}/maintenance"): {
+            "start": "2027-08-01T08:00:00-04:00",
+            "end": "2027-08-01T17:00:00-04:00",
+        },
         ("POST", "/api/estimates/{estimate_id}/decline"): {"note": "Chose another mover"},
         ("POST", "/api/estimates/{estimate_id}/versions"): {
             "input": {"service": "local", "move_date": "2026-10-13", "crew_size": 3}
@@ -170,6 +237,8 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         },
     }
     key = (method, path)
+    if key == ("GET", "/api/dispatch/calendar"):
+        url += "?start=2027-03-01&end=2027-03-08"
     if key == ("POST", "/api/rulesets"):
         bodies[key] = {
             "content": {**default_ruleset().model_dump(mode="json"), "version": f"t{unique}"}
@@ -199,6 +268,36 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
     )
 
 
+def _jobs_setup(
+    owner: User, customer: Customer, personas: dict[str, User]
+) -> tuple[Job, dict[str, str]]:
+    """A job of the sales persona's customer, led by the crew lead; another crew member, a
+    truck, a time-off request."""
+    from simplepro.jobs.services import assignment_create, job_create
+
+    start = datetime.datetime(2027, 3, 2, 13, 0, tzinfo=datetime.UTC)
+    job = job_create(
+        actor=owner,
+        customer=customer,
+        data={"scheduled_start": start, "scheduled_end": start + datetime.timedelta(hours=6)},
+    )
+    lead = CrewMember.objects.create(name="Lead Person", user=personas["crew_lead"])
+    CrewMember.objects.create(name="Other Person", user=personas["crew_member"])
+    lead_assignment = assignment_create(actor=owner, job=job, crew_member=lead, role="lead")
+    truck = Truck.objects.create(name="Box truck", capacity_cuft=1500, license_plate="MA 9")
+    time_off = TimeOff.objects.create(
+        crew_member=lead,
+        start=start + datetime.timedelta(days=30),
+        end=start + datetime.timedelta(days=31),
+    )
+    return job, {
+        "crew_member_id": str(lead.pk),
+        "truck_id": str(truck.pk),
+        "time_off_id": str(time_off.pk),
+        "assignment_id": str(lead_assignment.pk),
+    }
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_permission_table(
     persona: str, personas: dict[str, User], settings: Any, tmp_path: Any
@@ -222,6 +321,7 @@ def test_permission_table(
         customer=customer,
         estimate_input=EstimateInput(service="local", move_date=datetime.date(2026, 10, 13)),
     )
+    job, people = _jobs_setup(owner, customer, personas)
     column = PERSONAS.index(persona)
     failures = []
     for (method, path), expected_row in TABLE.items():
@@ -233,6 +333,8 @@ def test_permission_table(
             "estimate_id": str(estimate.pk),
             "ruleset_id": str(StoredRuleset.objects.get(is_active=True).pk),
             "session_id": str(getattr(client, "session_id", uuid.uuid4())),
+            "job_id": str(job.pk),
+            **people,
         }
         if method == "POST" and path.endswith("/restore"):
             Customer.objects.filter(pk=customer.pk).update(archived_at="2026-01-01T00:00:00Z")
