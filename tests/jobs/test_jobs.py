@@ -362,3 +362,26 @@ def test_crew_see_only_their_jobs_and_a_lead_moves_their_job_along(
         == 403
     )
     assert api_as(personas["crew_member2"]).get(f"/api/jobs/{mine['id']}").status_code == 404
+
+
+def test_the_board_shows_overlaps_if_the_data_ever_holds_them() -> None:
+    """Normally impossible (guard + exclusion constraint); the calendar still reports them."""
+    import datetime as dt
+
+    from simplepro.jobs.api import conflicts_among
+
+    t = dt.datetime(2027, 3, 1, 12, tzinfo=dt.UTC)
+    jobs = {
+        "a": {"id": "a", "number": "J-1", "scheduled_start": t, "scheduled_end": t + dt.timedelta(hours=4)},
+        "b": {"id": "b", "number": "J-2", "scheduled_start": t + dt.timedelta(hours=3),
+              "scheduled_end": t + dt.timedelta(hours=5)},
+        "c": {"id": "c", "number": "J-3", "scheduled_start": t + dt.timedelta(hours=5),
+              "scheduled_end": t + dt.timedelta(hours=6)},
+    }  # fmt: skip
+    rows = [
+        {"job_id": job, "crew_member_id": "p", "truck_id": None, "blocks": True} for job in "abc"
+    ]
+    found = conflicts_among(rows, jobs)
+    assert [c["job_number"] for c in found["a"]] == ["J-2"]
+    assert [c["job_number"] for c in found["b"]] == ["J-1"]
+    assert "c" not in found  # touching ends do not overlap

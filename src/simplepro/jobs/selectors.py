@@ -4,6 +4,7 @@ service their customers' jobs; the office everything."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
@@ -42,3 +43,31 @@ def jobs_between(*, viewer: User, start: dt.datetime, end: dt.datetime) -> Query
     return with_assignments(
         visible_jobs(viewer=viewer).filter(scheduled_start__lt=end, scheduled_end__gt=start)
     ).order_by("scheduled_start", "number")
+
+
+CALENDAR_JOB_FIELDS = (
+    "id", "number", "status", "job_type", "customer_id", "customer__name", "scheduled_start",
+    "scheduled_end", "arrival_window_start", "arrival_window_end", "pickup_address",
+    "delivery_address", "required_crew", "required_trucks",
+)  # fmt: skip
+# An assignment's block is always its job's (job_reschedule moves both), so the board takes
+# it from the job: reading timestamps is the costliest part of these rows.
+CALENDAR_ASSIGNMENT_FIELDS = (
+    "id", "job_id", "crew_member_id", "crew_member__name", "truck_id", "truck__name", "role",
+    "blocks",
+)  # fmt: skip
+
+
+def calendar_rows(
+    *, viewer: User, start: dt.datetime, end: dt.datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The board's data as plain rows — jobs overlapping [start, end) and their assignments —
+    in two queries, without building model instances (2,000 jobs a week stay cheap)."""
+    in_range = visible_jobs(viewer=viewer).filter(scheduled_start__lt=end, scheduled_end__gt=start)
+    jobs = list(in_range.order_by("scheduled_start", "number").values(*CALENDAR_JOB_FIELDS))
+    assignments = list(
+        Assignment.objects.filter(job__in=in_range.values("pk"))
+        .order_by("role", "crew_member__name", "truck__name")
+        .values(*CALENDAR_ASSIGNMENT_FIELDS)
+    )
+    return jobs, assignments
