@@ -97,6 +97,8 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("PATCH", "/api/crew-members/{crew_member_id}"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     # crew ask for their own time off (the id is the crew lead's); others' records are not found
     ("POST", "/api/crew-members/{crew_member_id}/time-off"): (201, 201, 201, 201, 403, 403, 403, 201, 404, 404, 401),
+    ("POST", "/api/crew-members/{crew_member_id}/calendar-feed"): (201, 201, 201, 201, 404, 404, 404, 201, 404, 404, 401),
+    ("DELETE", "/api/crew-members/{crew_member_id}/calendar-feed"): (204, 204, 204, 204, 404, 404, 404, 204, 404, 404, 401),
     ("GET", "/api/time-off"):                       (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/time-off/{time_off_id}/review"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/trucks"):                         (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
@@ -167,7 +169,9 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
             Job.objects.values_list("number", "status", "notes", "signoffs").order_by("number")
         ),
         "assignments": sorted(map(str, Assignment.objects.values_list("pk", flat=True))),
-        "crew": list(CrewMember.objects.values_list("name", "rating").order_by("name")),
+        "crew": list(
+            CrewMember.objects.values_list("name", "rating", "calendar_token_hash").order_by("name")
+        ),
         "trucks": list(Truck.objects.values_list("name").order_by("name")),
         "time_off": list(TimeOff.objects.values_list("pk", "status").order_by("pk")),
         "maintenance": MaintenanceWindow.objects.count(),

@@ -14,6 +14,7 @@ from simplepro.estimates import views as estimate_views
 from simplepro.estimates.api import estimates_router, inventory_router
 from simplepro.estimates.rulesets_api import router as rulesets_router
 from simplepro.jobs import api as jobs_api
+from simplepro.jobs import views as jobs_views
 
 api.add_router("/auth", auth_router)
 api.add_router("/users", users_router)
@@ -36,6 +37,7 @@ urlpatterns = [
     path("customers/", include("simplepro.customers.urls")),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
+    path("ical/<str:token>.ics", jobs_views.calendar_feed, name="calendar-feed"),
     path("pricing/", ruleset_views.RulesetListView.as_view(), name="ruleset-list"),
     path(
         "pricing/<uuid:ruleset_id>/",

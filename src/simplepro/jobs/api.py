@@ -9,8 +9,10 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Router, Status
 
 from simplepro.accounts.api import PROBLEM
@@ -32,6 +34,7 @@ from simplepro.jobs.schemas import (
     CrewMemberIn,
     CrewMemberOut,
     CrewMemberPatch,
+    FeedOut,
     JobIn,
     JobOut,
     JobPageOut,
@@ -372,6 +375,30 @@ def request_time_off(
         crew_member=member, start=payload.start, end=payload.end, reason=payload.reason
     )
     return Status(201, _period_out(period))
+
+
+def _own_or_managed(request: HttpRequest, crew_member_id: UUID) -> tuple[User, CrewMember]:
+    """The office manages everyone; crew only themselves (others are simply not found)."""
+    user = require(request, "jobs.view")
+    member = CrewMember.objects.filter(pk=crew_member_id).first()
+    if member is None or (not has_permission(user, "crew.manage") and member.user_id != user.pk):
+        raise NotFound("crew member")
+    return user, member
+
+
+@crew_router.post("/{crew_member_id}/calendar-feed", response={201: FeedOut, **PROBLEM})
+def issue_calendar_feed(request: HttpRequest, crew_member_id: UUID) -> Status[dict[str, str]]:
+    """A new secret iCalendar URL for this person (the previous one stops working)."""
+    user, member = _own_or_managed(request, crew_member_id)
+    token = services.calendar_feed_issue(actor=user, member=member)
+    return Status(201, {"url": settings.PUBLIC_URL + reverse("calendar-feed", args=[token])})
+
+
+@crew_router.delete("/{crew_member_id}/calendar-feed", response={204: None, **PROBLEM})
+def revoke_calendar_feed(request: HttpRequest, crew_member_id: UUID) -> Status[None]:
+    user, member = _own_or_managed(request, crew_member_id)
+    services.calendar_feed_revoke(actor=user, member=member)
+    return Status(204, None)
 
 
 def _period_out(p: Any) -> dict[str, Any]:

@@ -50,6 +50,8 @@ class CrewMember(models.Model):
     home_base = models.JSONField(default=dict, blank=True)
     rating = models.DecimalField(max_digits=2, decimal_places=1, default=3)
     active = models.BooleanField(default=True)
+    # SHA-256 of the secret in the person's iCalendar feed URL; empty: no feed (revoked).
+    calendar_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

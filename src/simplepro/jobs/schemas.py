@@ -239,3 +239,7 @@ class CalendarOut(BaseModel):
     start: dt.date
     end: dt.date
     items: list[dict[str, Any]]
+
+
+class FeedOut(BaseModel):
+    url: str

@@ -18,7 +18,7 @@ from simplepro.core import metrics
 from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.customers.models import Customer
 from simplepro.estimates.models import Estimate, EstimateStatus
-from simplepro.jobs import booking
+from simplepro.jobs import booking, ical
 from simplepro.jobs.lifecycle import (
     DEFAULT_SIGNOFFS,
     FIELD_STATUSES,
@@ -395,3 +395,24 @@ def assign_suggested(*, actor: User, job: Job, ranked: list[Any]) -> list[Assign
             extra={"assigned": [str(a.crew_member_id) for a in made]},
         )
     return made
+
+
+def calendar_feed_issue(*, actor: User, member: CrewMember) -> str:
+    """A new secret for the person's iCalendar URL; only its hash is kept."""
+    token = ical.new_token()
+    with transaction.atomic(durable=True):
+        CrewMember.objects.filter(pk=member.pk).update(calendar_token_hash=ical.token_hash(token))
+        audit_record(
+            actor=actor, action="issue_calendar_feed", entity_type="crew_member",
+            entity_id=member.pk, changes={},
+        )  # fmt: skip
+    return token
+
+
+def calendar_feed_revoke(*, actor: User, member: CrewMember) -> None:
+    with transaction.atomic(durable=True):
+        CrewMember.objects.filter(pk=member.pk).update(calendar_token_hash="")
+        audit_record(
+            actor=actor, action="revoke_calendar_feed", entity_type="crew_member",
+            entity_id=member.pk, changes={},
+        )  # fmt: skip
