@@ -29,6 +29,7 @@ from simplepro.jobs.models import (
     CrewMember,
     Job,
     MaintenanceWindow,
+    TimeEntry,
     TimeOff,
     Truck,
 )
@@ -91,6 +92,13 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/jobs/{job_id}/suggested-crew"):   (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/jobs/{job_id}/assign-suggested"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("DELETE", "/api/jobs/{job_id}/assignments/{assignment_id}"): (204, 204, 204, 204, 403, 403, 403, 403, 403, 403, 401),
+    # the crew app: only a person with a crew profile booked on the job clocks in
+    ("POST", "/api/jobs/{job_id}/clock-in"):        (404, 404, 404, 404, 404, 404, 404, 201, 404, 404, 401),
+    ("POST", "/api/jobs/{job_id}/clock-out"):       (404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 401),
+    ("GET", "/api/jobs/{job_id}/time-entries"):     (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("PATCH", "/api/time-entries/{entry_id}"):      (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/payroll"):                        (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/payroll/export.csv"):             (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/crew-members"):                   (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/crew-members"):                  (201, 201, 201, 201, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/crew-members/{crew_member_id}"):  (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
@@ -175,6 +183,9 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "trucks": list(Truck.objects.values_list("name").order_by("name")),
         "time_off": list(TimeOff.objects.values_list("pk", "status").order_by("pk")),
         "maintenance": MaintenanceWindow.objects.count(),
+        "time_entries": list(
+            TimeEntry.objects.values_list("pk", "clock_in", "clock_out").order_by("pk")
+        ),
     }
 
 
@@ -217,6 +228,11 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
             "end": "2027-07-02T00:00:00-04:00",
         },
         ("POST", "/api/time-off/{time_off_id}/review"): {"approve": False},
+        ("PATCH", "/api/time-entries/{entry_id}"): {
+            "clock_in": "2027-03-02T08:00:00-05:00",
+            "clock_out": "2027-03-02T12:00:00-05:00",
+            "reason": "Forgot to clock out",
+        },
         ("POST", "/api/trucks"): {
             "name": f"Truck {unique}",
             "capacity_cuft": 900,
@@ -242,6 +258,8 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
     }
     key = (method, path)
     if key == ("GET", "/api/dispatch/calendar"):
+        url += "?start=2027-03-01&end=2027-03-08"
+    if key[1].startswith("/api/payroll"):
         url += "?start=2027-03-01&end=2027-03-08"
     if key == ("POST", "/api/rulesets"):
         bodies[key] = {
@@ -294,7 +312,11 @@ def _jobs_setup(
         start=start + datetime.timedelta(days=30),
         end=start + datetime.timedelta(days=31),
     )
+    entry = TimeEntry.objects.create(
+        job=job, crew_member=lead, clock_in=start, clock_out=start + datetime.timedelta(hours=3)
+    )
     return job, {
+        "entry_id": str(entry.pk),
         "crew_member_id": str(lead.pk),
         "truck_id": str(truck.pk),
         "time_off_id": str(time_off.pk),

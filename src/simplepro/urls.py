@@ -29,6 +29,8 @@ api.add_router("/crew-members", jobs_api.crew_router)
 api.add_router("/trucks", jobs_api.trucks_router)
 api.add_router("/time-off", jobs_api.time_off_router)
 api.add_router("/dispatch", jobs_api.dispatch_router)
+api.add_router("/time-entries", jobs_api.time_entries_router)
+api.add_router("/payroll", jobs_api.payroll_router)
 
 urlpatterns = [
     path("api/", api.urls),

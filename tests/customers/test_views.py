@@ -208,6 +208,8 @@ def test_company_page_saves_and_validates(personas: Any, web_as: Any) -> None:
         "discount_customer_service": "5",
         "discount_manager": "25",
         "discount_admin": "100",
+        "overtime_after_hours": "40",
+        "overtime_multiplier": "1.5",
     }
     assert client.post("/company/", good).status_code == 302
     from simplepro.accounts.models import Company

@@ -42,9 +42,14 @@ class Company(models.Model):
         "postal_code",
         "country",
         "discount_limits",
+        "overtime_after_hours",
+        "overtime_multiplier",
     )
 
     name = models.CharField(max_length=200)
+    # Payroll: hours beyond this in a week (Monday to Sunday) are paid × the multiplier.
+    overtime_after_hours = models.DecimalField(max_digits=5, decimal_places=2, default=40)
+    overtime_multiplier = models.DecimalField(max_digits=4, decimal_places=2, default=1.5)
     discount_limits = models.JSONField(
         default=dict,
         blank=True,

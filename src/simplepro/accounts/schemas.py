@@ -140,6 +140,8 @@ class CompanyOut(Out):
     postal_code: str
     country: str
     discount_limits: dict[str, Decimal]
+    overtime_after_hours: Decimal
+    overtime_multiplier: Decimal
     logo_url: str | None
     updated_at: datetime
 
@@ -160,6 +162,8 @@ class CompanyUpdateIn(StrictIn):
     region: str | None = Field(default=None, max_length=100)
     postal_code: str | None = Field(default=None, max_length=20)
     country: str | None = Field(default=None, min_length=2, max_length=2)
+    overtime_after_hours: Decimal | None = Field(default=None, ge=0, le=168, decimal_places=2)
+    overtime_multiplier: Decimal | None = Field(default=None, ge=1, le=5, decimal_places=2)
     discount_limits: (
         dict[Role, Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]] | None
     ) = Field(default=None, description="role → largest manual discount, percent")

@@ -4,6 +4,7 @@ import uuid
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -29,7 +30,8 @@ class AuditRecord(models.Model):
     action = models.CharField(max_length=50)
     entity_type = models.CharField(max_length=50)
     entity_id = models.CharField(max_length=64, blank=True)
-    changes = models.JSONField(default=dict, blank=True)
+    # Decimals, dates and ids in before/after values are written as text (DjangoJSONEncoder).
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     request_id = models.CharField(max_length=128, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 

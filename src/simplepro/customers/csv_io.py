@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from simplepro.core.problems import FieldError
+from simplepro.core.spreadsheet import FORMULA_START, safe_cell
 from simplepro.customers.models import Customer
 from simplepro.customers.schemas import CustomerIn
 
@@ -35,12 +36,7 @@ COLUMNS = (
 EXPORT_COLUMNS = ("id", *COLUMNS, "assigned_salesperson", "created_at", "archived")
 LIST_SEPARATOR = ";"
 MAX_ROWS = 5000
-# Spreadsheet programs run cells starting with these as formulas (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+_cell = safe_cell  # cells that spreadsheet programs will not run (CSV injection)
 
 
 def export_rows(customers: Iterable[Customer]) -> Iterator[str]:
@@ -90,7 +86,7 @@ def export_rows(customers: Iterable[Customer]) -> Iterator[str]:
 
 def _uncell(value: str) -> str:
     """Undo `_cell`, so an exported file imports unchanged."""
-    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
         return value[1:]
     return value
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import zoneinfo
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -21,11 +24,14 @@ from simplepro.accounts.permissions import has_permission
 from simplepro.accounts.services import company_get
 from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, reject_nulls, require
 from simplepro.core.problems import Forbidden, NotFound, invalid
+from simplepro.core.spreadsheet import safe_cell
 from simplepro.customers.selectors import customer_get
 from simplepro.estimates.models import Estimate
 from simplepro.jobs import selectors, services
 from simplepro.jobs.lifecycle import allowed_next
-from simplepro.jobs.models import CrewMember, Job, TimeOff, TimeOffStatus, Truck
+from simplepro.jobs.models import CrewMember, Job, TimeEntry, TimeOff, TimeOffStatus, Truck
+from simplepro.jobs.payroll import hours as payroll_hours
+from simplepro.jobs.payroll import payroll
 from simplepro.jobs.schemas import (
     Address,
     AssignmentIn,
@@ -39,12 +45,16 @@ from simplepro.jobs.schemas import (
     JobOut,
     JobPageOut,
     JobPatch,
+    JobTimeOut,
+    PayrollOut,
     PeriodIn,
     PeriodOut,
     ReviewIn,
     SignoffIn,
     StatusName,
     SuggestedCrewOut,
+    TimeEntryOut,
+    TimeEntryPatch,
     TransitionIn,
     TruckIn,
     TruckOut,
@@ -57,6 +67,8 @@ crew_router = Router(tags=["crew"])
 trucks_router = Router(tags=["trucks"])
 time_off_router = Router(tags=["crew"])
 dispatch_router = Router(tags=["dispatch"])
+time_entries_router = Router(tags=["time"])
+payroll_router = Router(tags=["time"])
 CALENDAR_MAX_DAYS = 62
 
 
@@ -281,6 +293,116 @@ def assign_suggested(request: HttpRequest, job_id: UUID) -> dict[str, Any]:
     job = _job(request, job_id, "jobs.manage")
     services.assign_suggested(actor=actor(request), job=job, ranked=suggest_crew(job))
     return _fresh(request, job)
+
+
+# --- Time ---------------------------------------------------------------------------------
+
+HOURS = Decimal("0.01")
+
+
+def _entry_out(entry: TimeEntry) -> dict[str, Any]:
+    length = payroll_hours(entry).quantize(HOURS) if entry.clock_out else None
+    return {
+        "id": entry.pk, "crew_member_id": entry.crew_member_id, "name": entry.crew_member.name,
+        "clock_in": entry.clock_in, "clock_out": entry.clock_out, "hours": length,
+    }  # fmt: skip
+
+
+def _my_member(user: User) -> CrewMember:
+    member = CrewMember.objects.filter(user=user, active=True).first()
+    if member is None:
+        raise NotFound("crew profile for your account")
+    return member
+
+
+@jobs_router.post("/{job_id}/clock-in", response={201: TimeEntryOut, **PROBLEM})
+def clock_in(request: HttpRequest, job_id: UUID) -> Status[dict[str, Any]]:
+    """The crew app: the signed-in person starts work on a job they are booked on."""
+    job = _job(request, job_id)
+    entry = services.clock_in(actor=actor(request), job=job, member=_my_member(actor(request)))
+    return Status(201, _entry_out(entry))
+
+
+@jobs_router.post("/{job_id}/clock-out", response={200: TimeEntryOut, **PROBLEM})
+def clock_out(request: HttpRequest, job_id: UUID) -> dict[str, Any]:
+    job = _job(request, job_id)
+    return _entry_out(
+        services.clock_out(actor=actor(request), job=job, member=_my_member(actor(request)))
+    )
+
+
+@jobs_router.get("/{job_id}/time-entries", response={200: JobTimeOut, **PROBLEM})
+def job_time(request: HttpRequest, job_id: UUID) -> dict[str, Any]:
+    """Who worked how long on the job: actual against estimated hours (per person-hour)."""
+    job = _job(request, job_id)
+    entries = list(job.time_entries.select_related("crew_member"))
+    actual = sum((payroll_hours(e) for e in entries if e.clock_out), Decimal(0))
+    return {
+        "estimated_hours": job.estimated_hours,
+        "actual_hours": actual.quantize(HOURS),
+        "items": [_entry_out(e) for e in entries],
+    }
+
+
+@time_entries_router.patch("/{entry_id}", response={200: TimeEntryOut, **PROBLEM})
+def edit_time_entry(request: HttpRequest, entry_id: int, payload: TimeEntryPatch) -> dict[str, Any]:
+    user = require(request, "crew.manage")
+    entry = TimeEntry.objects.select_related("crew_member").filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound("time entry")
+    return _entry_out(
+        services.time_entry_edit(
+            actor=user, entry=entry, clock_in=payload.clock_in, clock_out=payload.clock_out,
+            reason=payload.reason,
+        )
+    )  # fmt: skip
+
+
+def _payroll_rows(start: dt.date, end: dt.date) -> tuple[Any, list[dict[str, Any]]]:
+    if end <= start:
+        raise invalid("end", "before_start", "The end date must be after the start date.")
+    if (end - start).days > 92:
+        raise invalid("end", "too_long", "At most 92 days at a time.")
+    company = company_get()
+    rows = []
+    for line in payroll(company, start, end):
+        regular, overtime, total = line.pay(company.overtime_multiplier)
+        rows.append(
+            {
+                "crew_member_id": line.crew_member.pk, "name": line.crew_member.name,
+                "hourly_rate": line.rate, "regular_hours": line.regular_hours.quantize(HOURS),
+                "overtime_hours": line.overtime_hours.quantize(HOURS), "regular_pay": regular,
+                "overtime_pay": overtime, "total_pay": total, "entries": line.entries,
+            }
+        )  # fmt: skip
+    return company, rows
+
+
+@payroll_router.get("", response={200: PayrollOut, **PROBLEM})
+def payroll_summary(request: HttpRequest, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Regular and overtime hours and pay per person for [start, end) (company dates)."""
+    require(request, "crew.manage")
+    company, rows = _payroll_rows(start, end)
+    return {
+        "start": start, "end": end, "overtime_after_hours": company.overtime_after_hours,
+        "overtime_multiplier": company.overtime_multiplier, "items": rows,
+    }  # fmt: skip
+
+
+@payroll_router.get("/export.csv", response={200: None, **PROBLEM})
+def payroll_csv(request: HttpRequest, start: dt.date, end: dt.date) -> HttpResponse:
+    require(request, "crew.manage")
+    _, rows = _payroll_rows(start, end)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = ["name", "hourly_rate", "regular_hours", "overtime_hours", "regular_pay",
+               "overtime_pay", "total_pay", "entries", "crew_member_id"]  # fmt: skip
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(str(row[c])) for c in columns])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="payroll-{start}-{end}.csv"'
+    return response
 
 
 # --- Crew, trucks, time off ---------------------------------------------------------------

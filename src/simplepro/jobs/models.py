@@ -269,3 +269,39 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.crew_member or self.truck}"
+
+
+class TimeEntry(models.Model):
+    """One stretch of work by one person on one job: clock in, clock out (open until then).
+    Changes by the office are audited with their reason."""
+
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="time_entries")
+    crew_member = models.ForeignKey(
+        CrewMember, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    clock_in = models.DateTimeField()
+    clock_out = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("clock_in",)
+        indexes: ClassVar = [
+            models.Index(fields=["crew_member", "clock_in"], name="time_person_idx")
+        ]
+        constraints: ClassVar = [
+            # one open entry per person: nobody is clocked in twice
+            models.UniqueConstraint(
+                fields=["crew_member"],
+                condition=models.Q(clock_out__isnull=True),
+                name="time_one_open_entry",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(clock_out__isnull=True)
+                | models.Q(clock_out__gt=models.F("clock_in")),
+                name="time_out_after_in",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.crew_member} {self.clock_in:%Y-%m-%d %H:%M}"

@@ -243,3 +243,44 @@ class CalendarOut(BaseModel):
 
 class FeedOut(BaseModel):
     url: str
+
+
+class TimeEntryOut(BaseModel):
+    id: int
+    crew_member_id: UUID
+    name: str
+    clock_in: dt.datetime
+    clock_out: dt.datetime | None
+    hours: Decimal | None
+
+
+class JobTimeOut(BaseModel):
+    estimated_hours: Decimal
+    actual_hours: Decimal
+    items: list[TimeEntryOut]
+
+
+class TimeEntryPatch(StrictIn):
+    clock_in: AwareDatetime
+    clock_out: AwareDatetime | None = None
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class PayLineOut(BaseModel):
+    crew_member_id: UUID
+    name: str
+    hourly_rate: Decimal
+    regular_hours: Decimal
+    overtime_hours: Decimal
+    regular_pay: Decimal
+    overtime_pay: Decimal
+    total_pay: Decimal
+    entries: int
+
+
+class PayrollOut(BaseModel):
+    start: dt.date
+    end: dt.date
+    overtime_after_hours: Decimal
+    overtime_multiplier: Decimal
+    items: list[PayLineOut]

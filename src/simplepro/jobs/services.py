@@ -34,6 +34,7 @@ from simplepro.jobs.models import (
     Job,
     JobStatus,
     MaintenanceWindow,
+    TimeEntry,
     TimeOff,
     TimeOffStatus,
     Truck,
@@ -416,3 +417,80 @@ def calendar_feed_revoke(*, actor: User, member: CrewMember) -> None:
             actor=actor, action="revoke_calendar_feed", entity_type="crew_member",
             entity_id=member.pk, changes={},
         )  # fmt: skip
+
+
+def clock_in(*, actor: User, job: Job, member: CrewMember) -> TimeEntry:
+    """Start work on a job the person is booked on; one open entry per person at a time."""
+    with transaction.atomic(durable=True):
+        if not job.assignments.filter(crew_member=member).exists():
+            raise Conflict("You are not on this job.")
+        if job.status in NOT_BLOCKING:
+            raise Conflict(f"The job is {job.status}.")
+        try:
+            with transaction.atomic():
+                entry = TimeEntry.objects.create(
+                    job=job, crew_member=member, clock_in=timezone.now()
+                )
+        except IntegrityError:
+            open_entry = TimeEntry.objects.select_related("job").get(
+                crew_member=member, clock_out__isnull=True
+            )
+            raise ProblemError(
+                409,
+                f"Already clocked in on {open_entry.job.number}; clock out there first.",
+                extra={"open_job_id": str(open_entry.job_id)},
+            ) from None
+        audit_record(
+            actor=actor, action="clock_in", entity_type="job", entity_id=job.pk,
+            changes={"crew_member": {"before": None, "after": member.name}},
+        )  # fmt: skip
+    return entry
+
+
+def clock_out(*, actor: User, job: Job, member: CrewMember) -> TimeEntry:
+    with transaction.atomic(durable=True):
+        entry = (
+            TimeEntry.objects.select_for_update()
+            .filter(job=job, crew_member=member, clock_out__isnull=True)
+            .first()
+        )
+        if entry is None:
+            raise Conflict("You are not clocked in on this job.")
+        entry.clock_out = max(timezone.now(), entry.clock_in + dt.timedelta(seconds=1))
+        entry.save()
+        audit_record(
+            actor=actor, action="clock_out", entity_type="job", entity_id=job.pk,
+            changes={"crew_member": {"before": member.name, "after": None}},
+        )  # fmt: skip
+    return entry
+
+
+def time_entry_edit(
+    *, actor: User, entry: TimeEntry, clock_in: dt.datetime, clock_out: dt.datetime | None,
+    reason: str,
+) -> TimeEntry:  # fmt: skip
+    """The office corrects a forgotten clock-out or a wrong time; audited with the reason."""
+    if not reason.strip():
+        raise invalid("reason", "required", "Say why the times change.")
+    if clock_out is not None and clock_out <= clock_in:
+        raise invalid("clock_out", "before_start", "Clock-out must be after clock-in.")
+    with transaction.atomic(durable=True):
+        entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+        before = (
+            entry.clock_in.isoformat(),
+            entry.clock_out.isoformat() if entry.clock_out else None,
+        )
+        entry.clock_in, entry.clock_out = clock_in, clock_out
+        try:
+            with transaction.atomic():
+                entry.save()
+        except IntegrityError:
+            raise Conflict("The person already has another open entry.") from None
+        audit_record(
+            actor=actor, action="edit_time", entity_type="time_entry", entity_id=entry.pk,
+            changes={
+                "times": {"before": list(before), "after": [clock_in.isoformat(), clock_out.isoformat() if clock_out else None]},
+                "reason": {"before": None, "after": reason.strip()},
+            },
+        )  # fmt: skip
+    return entry
