@@ -40,6 +40,8 @@ urlpatterns = [
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
     path("ical/<str:token>.ics", jobs_views.calendar_feed, name="calendar-feed"),
+    path("dispatch/", jobs_views.DispatchBoardView.as_view(), name="dispatch-board"),
+    path("dispatch/move/", jobs_views.DispatchMoveView.as_view(), name="dispatch-move"),
     path("pricing/", ruleset_views.RulesetListView.as_view(), name="ruleset-list"),
     path(
         "pricing/<uuid:ruleset_id>/",

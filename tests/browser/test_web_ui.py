@@ -107,7 +107,10 @@ def test_every_control_has_an_accessible_name_and_is_reachable_by_keyboard(
     page: Any, site: str
 ) -> None:
     sign_in(page, site, "olivia")
-    for path in ("/", "/customers/", "/customers/new/", "/users/", "/company/", "/account/"):
+    for path in (
+        "/", "/customers/", "/customers/new/", "/users/", "/company/", "/account/",
+        "/estimates/", "/estimates/new/", "/pricing/", "/dispatch/",
+    ):  # fmt: skip
         page.goto(f"{site}{path}")
         assert page.evaluate(UNLABELLED) == [], path
     # The skip link is the first stop and jumps to the main content.

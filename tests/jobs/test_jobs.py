@@ -385,3 +385,27 @@ def test_the_board_shows_overlaps_if_the_data_ever_holds_them() -> None:
     assert [c["job_number"] for c in found["a"]] == ["J-2"]
     assert [c["job_number"] for c in found["b"]] == ["J-1"]
     assert "c" not in found  # touching ends do not overlap
+
+
+def test_the_board_page_and_its_keyboard_move_form(
+    personas: Any, api_as: Any, web_as: Any, customer: Any, trucks: Any
+) -> None:
+    api = api_as(personas["dispatcher"])
+    one = _create(api, job_body(customer))
+    two = _create(api, job_body(customer))
+    api.post_json(f"/api/jobs/{one['id']}/assignments", {"truck_id": str(trucks["van"].pk)})
+    api.post_json(f"/api/jobs/{two['id']}/assignments", {"truck_id": str(trucks["big"].pk)})
+    web = web_as(personas["dispatcher"])
+    page = web.get("/dispatch/?date=2027-03-02").content.decode()
+    assert one["number"] in page and two["number"] in page and "Cargo van" in page
+    assignment = Assignment.objects.get(job_id=one["id"])
+    refused = web.post(
+        "/dispatch/move/",
+        {"job_id": one["id"], "assignment_id": str(assignment.pk), "kind": "truck",
+         "target_id": str(trucks["big"].pk), "next": "/dispatch/?date=2027-03-02"},
+        follow=True,
+    )  # fmt: skip
+    assert "not free" in refused.content.decode()
+    assert Assignment.objects.get(job_id=one["id"]).truck_id == trucks["van"].pk  # nothing moved
+    crew_view = web_as(personas["crew_member"]).get("/dispatch/")
+    assert crew_view.status_code == 403

@@ -13,7 +13,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Dashboard", "dashboard", None),
     ("Customers", "customer-list", "customers.view"),
     ("Estimates", "estimate-list", "estimates.view"),
-    ("Jobs & dispatch", None, None),
+    ("Jobs & dispatch", "dispatch-board", "jobs.manage"),
     ("Crews", None, None),
     ("Documents", None, None),
     ("Messages", None, None),

@@ -222,53 +222,75 @@ def assignment_create(
     truck: Truck | None = None,
     role: str = AssignmentRole.MOVER,
 ) -> Assignment:
+    with transaction.atomic(durable=True):
+        return _book(actor=actor, job=job, crew_member=crew_member, truck=truck, role=role)
+
+
+def assignment_move(
+    *, actor: User, assignment: Assignment, crew_member: CrewMember | None = None,
+    truck: Truck | None = None,
+) -> Assignment:  # fmt: skip
+    """The dispatch board's drag: the same job to another person or truck, in one transaction
+    through the same guard — refused as a whole (nothing moves) when the target is busy."""
+    with transaction.atomic(durable=True):
+        job, role = assignment.job, assignment.role
+        Assignment.objects.filter(pk=assignment.pk).delete()
+        moved = _book(actor=actor, job=job, crew_member=crew_member, truck=truck, role=role)
+        audit_record(
+            actor=actor, action="unassign", entity_type="job", entity_id=job.pk,
+            changes={"assigned": {"before": str(assignment.crew_member or assignment.truck), "after": None}},
+        )  # fmt: skip
+    return moved
+
+
+def _book(
+    *, actor: User, job: Job, crew_member: CrewMember | None, truck: Truck | None, role: str
+) -> Assignment:
+    """Book one person or truck on a job, inside the caller's transaction."""
     if (crew_member is None) == (truck is None):
         raise invalid("crew_member_id", "one_of", "Give a crew_member_id or a truck_id.")
-    with transaction.atomic(durable=True):
-        job = Job.objects.select_for_update().get(pk=job.pk)
-        if job.status in NOT_BLOCKING:
-            raise Conflict(f"Nobody can be assigned to a job that is {job.status}.")
-        booking.lock([crew_member.pk] if crew_member else [], [truck.pk] if truck else [])
-        if (crew_member and not crew_member.active) or (truck and not truck.active):
-            raise Conflict("Inactive crew members and trucks cannot be assigned.")
-        booking.ensure_free(
-            start=job.scheduled_start, end=job.scheduled_end, crew_member=crew_member,
-            truck=truck, exclude_job_id=job.pk,
-        )  # fmt: skip
-        on = timezone.localtime(job.scheduled_end).date()
-        current = list(job.assignments.select_related("crew_member", "truck"))
-        if crew_member is not None and role == AssignmentRole.DRIVER:
-            trucks = [a.truck for a in current if a.truck is not None]
-            problems = booking.license_problems([crew_member], trucks, on)
-        elif truck is not None:
-            drivers = [
-                a.crew_member for a in current if a.crew_member and a.role == AssignmentRole.DRIVER
-            ]
-            problems = booking.license_problems(drivers, [truck], on)
-        else:
-            problems = []
-        if problems:
-            raise booking.BookingConflict(
-                "A driver does not hold the truck's license class.", problems
-            )
-        try:
-            with transaction.atomic():
-                assignment = Assignment.objects.create(
-                    job=job, crew_member=crew_member, truck=truck, role=role,
-                    start=job.scheduled_start, end=job.scheduled_end, created_by=actor,
-                )  # fmt: skip
-        except IntegrityError:
-            # The database's own rule (exclusion constraint, or already on this job) caught
-            # what the check above could not see: report it as the conflict it is.
-            raise booking.BookingConflict(
-                "Already booked (the database refused an overlapping booking).",
-                booking.clashes(start=job.scheduled_start, end=job.scheduled_end,
-                                crew_member=crew_member, truck=truck),
-            ) from None  # fmt: skip
-        audit_record(
-            actor=actor, action="assign", entity_type="job", entity_id=job.pk,
-            changes={"assigned": {"before": None, "after": str(crew_member or truck)}, "role": {"before": None, "after": role}},
-        )  # fmt: skip
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if job.status in NOT_BLOCKING:
+        raise Conflict(f"Nobody can be assigned to a job that is {job.status}.")
+    booking.lock([crew_member.pk] if crew_member else [], [truck.pk] if truck else [])
+    if (crew_member and not crew_member.active) or (truck and not truck.active):
+        raise Conflict("Inactive crew members and trucks cannot be assigned.")
+    booking.ensure_free(
+        start=job.scheduled_start, end=job.scheduled_end, crew_member=crew_member,
+        truck=truck, exclude_job_id=job.pk,
+    )  # fmt: skip
+    on = timezone.localtime(job.scheduled_end).date()
+    current = list(job.assignments.select_related("crew_member", "truck"))
+    if crew_member is not None and role == AssignmentRole.DRIVER:
+        trucks = [a.truck for a in current if a.truck is not None]
+        problems = booking.license_problems([crew_member], trucks, on)
+    elif truck is not None:
+        drivers = [
+            a.crew_member for a in current if a.crew_member and a.role == AssignmentRole.DRIVER
+        ]
+        problems = booking.license_problems(drivers, [truck], on)
+    else:
+        problems = []
+    if problems:
+        raise booking.BookingConflict("A driver does not hold the truck's license class.", problems)
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                job=job, crew_member=crew_member, truck=truck, role=role,
+                start=job.scheduled_start, end=job.scheduled_end, created_by=actor,
+            )  # fmt: skip
+    except IntegrityError:
+        # The database's own rule (exclusion constraint, or already on this job) caught what
+        # the check above could not see: report it as the conflict it is.
+        raise booking.BookingConflict(
+            "Already booked (the database refused an overlapping booking).",
+            booking.clashes(start=job.scheduled_start, end=job.scheduled_end,
+                            crew_member=crew_member, truck=truck),
+        ) from None  # fmt: skip
+    audit_record(
+        actor=actor, action="assign", entity_type="job", entity_id=job.pk,
+        changes={"assigned": {"before": None, "after": str(crew_member or truck)}, "role": {"before": None, "after": role}},
+    )  # fmt: skip
     return assignment
 
 
