@@ -124,6 +124,9 @@ class ApiClient(Client):
     def post_json(self, path: str, data: Any, **extra: Any) -> Any:
         return self.post(path, data, content_type="application/json", **extra)
 
+    def put_json(self, path: str, data: Any, **extra: Any) -> Any:
+        return self.put(path, data, content_type="application/json", **extra)
+
     def patch_json(self, path: str, data: Any, **extra: Any) -> Any:
         return self.patch(path, data, content_type="application/json", **extra)
 

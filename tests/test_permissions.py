@@ -99,6 +99,9 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("PATCH", "/api/time-entries/{entry_id}"):      (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/payroll"):                        (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/payroll/export.csv"):             (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/jobs/{job_id}/checklist"):       (200, 200, 200, 200, 403, 404, 403, 200, 404, 404, 401),
+    ("GET", "/api/checklist-templates"):            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("PUT", "/api/checklist-templates/{phase}"):    (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/crew-members"):                   (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/crew-members"):                  (201, 201, 201, 201, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/crew-members/{crew_member_id}"):  (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
@@ -228,6 +231,8 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
             "end": "2027-07-02T00:00:00-04:00",
         },
         ("POST", "/api/time-off/{time_off_id}/review"): {"approve": False},
+        ("POST", "/api/jobs/{job_id}/checklist"): {"index": 0, "done": True},
+        ("PUT", "/api/checklist-templates/{phase}"): {"items": ["Photograph the piano"]},
         ("PATCH", "/api/time-entries/{entry_id}"): {
             "clock_in": "2027-03-02T08:00:00-05:00",
             "clock_out": "2027-03-02T12:00:00-05:00",
@@ -360,6 +365,7 @@ def test_permission_table(
             "ruleset_id": str(StoredRuleset.objects.get(is_active=True).pk),
             "session_id": str(getattr(client, "session_id", uuid.uuid4())),
             "job_id": str(job.pk),
+            "phase": "on_site",
             **people,
         }
         if method == "POST" and path.endswith("/restore"):

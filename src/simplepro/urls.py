@@ -31,6 +31,7 @@ api.add_router("/time-off", jobs_api.time_off_router)
 api.add_router("/dispatch", jobs_api.dispatch_router)
 api.add_router("/time-entries", jobs_api.time_entries_router)
 api.add_router("/payroll", jobs_api.payroll_router)
+api.add_router("/checklist-templates", jobs_api.checklist_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -42,6 +43,9 @@ urlpatterns = [
     path("ical/<str:token>.ics", jobs_views.calendar_feed, name="calendar-feed"),
     path("dispatch/", jobs_views.DispatchBoardView.as_view(), name="dispatch-board"),
     path("dispatch/move/", jobs_views.DispatchMoveView.as_view(), name="dispatch-move"),
+    path("jobs/<uuid:job_id>/", jobs_views.JobDetailView.as_view(), name="job-detail"),
+    path("jobs/<uuid:job_id>/<str:action>/", jobs_views.JobActionView.as_view(), name="job-action"),
+    path("my-jobs/", jobs_views.MyJobsView.as_view(), name="my-jobs"),
     path("pricing/", ruleset_views.RulesetListView.as_view(), name="ruleset-list"),
     path(
         "pricing/<uuid:ruleset_id>/",

@@ -109,7 +109,7 @@ def test_every_control_has_an_accessible_name_and_is_reachable_by_keyboard(
     sign_in(page, site, "olivia")
     for path in (
         "/", "/customers/", "/customers/new/", "/users/", "/company/", "/account/",
-        "/estimates/", "/estimates/new/", "/pricing/", "/dispatch/",
+        "/estimates/", "/estimates/new/", "/pricing/", "/dispatch/", "/my-jobs/",
     ):  # fmt: skip
         page.goto(f"{site}{path}")
         assert page.evaluate(UNLABELLED) == [], path

@@ -14,6 +14,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Customers", "customer-list", "customers.view"),
     ("Estimates", "estimate-list", "estimates.view"),
     ("Jobs & dispatch", "dispatch-board", "jobs.manage"),
+    ("My jobs", "my-jobs", "time_off.request"),
     ("Crews", None, None),
     ("Documents", None, None),
     ("Messages", None, None),

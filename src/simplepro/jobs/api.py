@@ -8,7 +8,7 @@ import io
 import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import orjson
@@ -37,6 +37,8 @@ from simplepro.jobs.schemas import (
     AssignmentIn,
     AssignmentOut,
     CalendarOut,
+    ChecklistTemplateIn,
+    ChecklistTickIn,
     CrewMemberIn,
     CrewMemberOut,
     CrewMemberPatch,
@@ -68,6 +70,7 @@ trucks_router = Router(tags=["trucks"])
 time_off_router = Router(tags=["crew"])
 dispatch_router = Router(tags=["dispatch"])
 time_entries_router = Router(tags=["time"])
+checklist_router = Router(tags=["jobs"])
 payroll_router = Router(tags=["time"])
 CALENDAR_MAX_DAYS = 62
 
@@ -119,6 +122,7 @@ def job_out(job: Job) -> dict[str, Any]:
         "required_signoffs": job.required_signoffs,
         "signoffs": job.signoffs,
         "missing_signoffs": job.missing_signoffs,
+        "checklist": job.checklist,
         "allowed_transitions": allowed_next(job.status),
         "assignments": [assignment_out(a) for a in job.assignments.all()],
         "notes": job.notes,
@@ -238,6 +242,39 @@ def sign_off(request: HttpRequest, job_id: UUID, payload: SignoffIn) -> dict[str
     job = _job(request, job_id, "jobs.manage")
     services.job_signoff(actor=actor(request), job=job, name=payload.name)
     return _fresh(request, job)
+
+
+@jobs_router.post("/{job_id}/checklist", response={200: JobOut, **PROBLEM})
+def tick_checklist(request: HttpRequest, job_id: UUID, payload: ChecklistTickIn) -> dict[str, Any]:
+    """The office, or anyone booked on the job, ticks an item off (or back on)."""
+    job = _job(request, job_id)
+    user = actor(request)
+    if (
+        not has_permission(user, "jobs.manage")
+        and not job.assignments.filter(crew_member__user=user).exists()
+    ):
+        raise Forbidden("Only the office or the crew on this job keep its checklist.")
+    services.checklist_tick(actor=user, job=job, index=payload.index, done=payload.done)
+    return _fresh(request, job)
+
+
+@checklist_router.get("", response={200: dict[str, list[str]], **PROBLEM})
+def list_checklist_templates(request: HttpRequest) -> dict[str, list[str]]:
+    require(request, "jobs.view")
+    return services.checklist_templates()
+
+
+@checklist_router.put("/{phase}", response={200: dict[str, list[str]], **PROBLEM})
+def save_checklist_template(
+    request: HttpRequest,
+    phase: Literal["pre_move", "on_site", "post_move"],
+    payload: ChecklistTemplateIn,
+) -> dict[str, list[str]]:
+    """Administrators edit what new jobs' crews tick off; jobs already made keep theirs."""
+    user = require(request, "company.change")
+    items = [item.strip()[:200] for item in payload.items if item.strip()]
+    services.checklist_template_save(actor=user, phase=phase, items=items)
+    return services.checklist_templates()
 
 
 @jobs_router.post("/{job_id}/assignments", response={201: AssignmentOut, **PROBLEM})

@@ -186,6 +186,8 @@ class Job(models.Model):
     # Sign-offs the customer must give before the clock may start (name → who and when).
     required_signoffs = models.JSONField(default=list, blank=True)
     signoffs = models.JSONField(default=dict, blank=True)
+    # Copied from the checklist templates when the job is made: [{phase, item, done_by, done_at}]
+    checklist = models.JSONField(default=list, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -305,3 +307,45 @@ class TimeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.crew_member} {self.clock_in:%Y-%m-%d %H:%M}"
+
+
+class ChecklistPhase(models.TextChoices):
+    PRE_MOVE = "pre_move", "Before the move"
+    ON_SITE = "on_site", "On site"
+    POST_MOVE = "post_move", "After the move"
+
+
+class ChecklistTemplate(models.Model):
+    """What the crew ticks off in each phase of a job; administrators edit it. New jobs copy
+    it, so changing a template never rewrites the checklist of a job already made."""
+
+    phase = models.CharField(max_length=10, choices=ChecklistPhase.choices, unique=True)
+    items = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("phase",)
+
+    def __str__(self) -> str:
+        return self.phase
+
+
+# Until an administrator edits them: a sensible start for a moving crew.
+DEFAULT_CHECKLISTS = {
+    ChecklistPhase.PRE_MOVE: [
+        "Confirm the arrival window with the customer",
+        "Truck fuelled, pads, dollies and straps loaded",
+        "Parking or elevator reserved where needed",
+    ],
+    ChecklistPhase.ON_SITE: [
+        "Walk-through with the customer; note existing damage",
+        "Floors and door frames protected",
+        "Inventory checked against the estimate",
+        "Bill of lading signed",
+    ],
+    ChecklistPhase.POST_MOVE: [
+        "Final walk-through with the customer",
+        "Customer signed delivery receipt",
+        "Equipment counted back onto the truck",
+    ],
+}

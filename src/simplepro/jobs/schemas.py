@@ -127,6 +127,7 @@ class JobOut(BaseModel):
     required_signoffs: list[str]
     signoffs: dict[str, Any]
     missing_signoffs: list[str]
+    checklist: list[dict[str, Any]]
     allowed_transitions: list[str]
     assignments: list[AssignmentOut]
     notes: str
@@ -284,3 +285,12 @@ class PayrollOut(BaseModel):
     overtime_after_hours: Decimal
     overtime_multiplier: Decimal
     items: list[PayLineOut]
+
+
+class ChecklistTickIn(StrictIn):
+    index: int = Field(ge=0, le=200)
+    done: bool = True
+
+
+class ChecklistTemplateIn(StrictIn):
+    items: list[str] = Field(max_length=50)

@@ -27,9 +27,11 @@ from simplepro.jobs.lifecycle import (
     allowed_next,
 )
 from simplepro.jobs.models import (
+    DEFAULT_CHECKLISTS,
     NOT_BLOCKING,
     Assignment,
     AssignmentRole,
+    ChecklistTemplate,
     CrewMember,
     Job,
     JobStatus,
@@ -73,6 +75,7 @@ def job_create(*, actor: User, customer: Customer, data: dict[str, Any]) -> Job:
     if estimate is not None:
         data = {**_from_estimate(estimate, customer), **{k: v for k, v in data.items() if v}}
     data.setdefault("required_signoffs", DEFAULT_SIGNOFFS.get(data.get("job_type", "local"), []))
+    data.setdefault("checklist", checklist_for_new_job())
     year = timezone.localdate(timezone=zoneinfo.ZoneInfo(company_get().time_zone)).year
     with transaction.atomic(durable=True):
         job = Job.objects.create(
@@ -516,3 +519,47 @@ def time_entry_edit(
             },
         )  # fmt: skip
     return entry
+
+
+def checklist_templates() -> dict[str, list[str]]:
+    """Each phase's items: the administrators' template, or the defaults until they edit it."""
+    stored = {t.phase: list(t.items) for t in ChecklistTemplate.objects.all()}
+    return {phase: stored.get(phase, list(items)) for phase, items in DEFAULT_CHECKLISTS.items()}
+
+
+def checklist_for_new_job() -> list[dict[str, Any]]:
+    return [
+        {"phase": phase, "item": item, "done_by": None, "done_at": None}
+        for phase, items in checklist_templates().items()
+        for item in items
+    ]
+
+
+def checklist_template_save(*, actor: User, phase: str, items: list[str]) -> ChecklistTemplate:
+    with transaction.atomic(durable=True):
+        template, _ = ChecklistTemplate.objects.get_or_create(phase=phase)
+        before = list(template.items)
+        template.items = items
+        template.save()
+        audit_record(
+            actor=actor, action="update", entity_type="checklist_template", entity_id=template.pk,
+            changes={"items": {"before": before, "after": items}},
+        )  # fmt: skip
+    return template
+
+
+def checklist_tick(*, actor: User, job: Job, index: int, done: bool) -> Job:
+    with transaction.atomic(durable=True):
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if not 0 <= index < len(job.checklist):
+            raise invalid("index", "out_of_range", "No such checklist item.")
+        item = dict(job.checklist[index])
+        item["done_by"] = actor.display_name if done else None
+        item["done_at"] = timezone.now().isoformat() if done else None
+        job.checklist = [*job.checklist[:index], item, *job.checklist[index + 1 :]]
+        job.save(update_fields=["checklist", "updated_at"])
+        audit_record(
+            actor=actor, action="checklist", entity_type="job", entity_id=job.pk,
+            changes={item["item"]: {"before": None if done else "done", "after": "done" if done else None}},
+        )  # fmt: skip
+    return job

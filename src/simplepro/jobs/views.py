@@ -9,17 +9,30 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from simplepro.accounts.models import User
+from simplepro.accounts.permissions import has_permission
 from simplepro.accounts.services import company_get
+from simplepro.audit.selectors import audit_records
 from simplepro.core.problems import ProblemError
 from simplepro.core.views import PermissionRequiredMixin
 from simplepro.jobs import ical, selectors, services
-from simplepro.jobs.models import Assignment, CrewMember, Job, JobStatus, Truck
+from simplepro.jobs.lifecycle import allowed_next
+from simplepro.jobs.models import (
+    Assignment,
+    ChecklistPhase,
+    CrewMember,
+    Job,
+    JobStatus,
+    TimeEntry,
+    Truck,
+)
 
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
@@ -158,3 +171,128 @@ class DispatchMoveView(PermissionRequiredMixin, View):
                 actor=user, assignment=assignment, crew_member=person, truck=truck
             )
         return services.assignment_create(actor=user, job=job, crew_member=person, truck=truck)
+
+
+def _visible_job(request: HttpRequest, job_id: UUID) -> Job:
+    job = selectors.job_get(viewer=_user(request), job_id=job_id)
+    if job is None:
+        raise Http404("No such job.")
+    return job
+
+
+def _on_job(user: User, job: Job) -> bool:
+    return any(
+        a.crew_member is not None and a.crew_member.user_id == user.pk
+        for a in job.assignments.all()
+    )
+
+
+class JobDetailView(PermissionRequiredMixin, View):
+    """Everything about one job: timeline, checklist, crew and trucks, the estimate."""
+
+    permission = "jobs.view"
+
+    def get(self, request: HttpRequest, job_id: UUID) -> HttpResponse:
+        job = _visible_job(request, job_id)
+        user = _user(request)
+        manages = has_permission(user, "jobs.manage")
+        phases = dict(ChecklistPhase.choices)
+        checklist = [
+            {"index": i, "phase": phases.get(item["phase"], item["phase"]), **item}
+            for i, item in enumerate(job.checklist)
+        ]
+        mine = CrewMember.objects.filter(user=user).first()
+        clocked_in = (
+            mine is not None
+            and TimeEntry.objects.filter(job=job, crew_member=mine, clock_out__isnull=True).exists()
+        )
+        return render(
+            request,
+            "jobs/detail.html",
+            {
+                "job": job, "checklist": checklist, "manages": manages,
+                "can_tick": manages or _on_job(user, job),
+                "can_clock": mine is not None and _on_job(user, job), "clocked_in": clocked_in,
+                "transitions": allowed_next(job.status) if manages else [],
+                "history": audit_records(entity_type="job", entity_id=str(job.pk))[:50],
+                "entries": job.time_entries.select_related("crew_member"),
+            },
+        )  # fmt: skip
+
+
+class JobActionView(PermissionRequiredMixin, View):
+    """The job page's buttons: tick the checklist, change status, clock in or out."""
+
+    permission = "jobs.view"
+
+    def post(self, request: HttpRequest, job_id: UUID, action: str) -> HttpResponse:
+        job = _visible_job(request, job_id)
+        user = _user(request)
+        try:
+            if action == "checklist":
+                if not (has_permission(user, "jobs.manage") or _on_job(user, job)):
+                    raise PermissionDenied
+                index = int(request.POST.get("index", "-1"))
+                services.checklist_tick(
+                    actor=user, job=job, index=index, done=request.POST.get("done") == "1"
+                )
+            elif action == "transition":
+                if not has_permission(user, "jobs.manage"):
+                    raise PermissionDenied
+                services.job_transition(
+                    actor=user, job=job, to=request.POST.get("to", ""),
+                    reason=request.POST.get("reason", "")[:500],
+                )  # fmt: skip
+                messages.success(request, "Status changed.")
+            elif action in {"clock-in", "clock-out"}:
+                member = CrewMember.objects.filter(user=user, active=True).first()
+                if member is None:
+                    raise PermissionDenied
+                clock = services.clock_in if action == "clock-in" else services.clock_out
+                clock(actor=user, job=job, member=member)
+                messages.success(request, "Clocked in." if action == "clock-in" else "Clocked out.")
+            else:
+                raise Http404("No such action.")
+        except ValueError:
+            messages.error(request, "That checklist item does not exist.")
+        except ProblemError as problem:
+            messages.error(request, problem.detail)
+        return redirect(request.POST.get("next") or reverse("job-detail", args=[job.pk]))
+
+
+class MyJobsView(PermissionRequiredMixin, View):
+    """The crew's phone screen: today's and upcoming jobs with addresses, contact, clock."""
+
+    permission = "jobs.view"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        zone = zoneinfo.ZoneInfo(company_get().time_zone)
+        today = dt.datetime.combine(timezone.localdate(timezone=zone), dt.time(), zone)
+        jobs = (
+            selectors.with_assignments(Job.objects.filter(assignments__crew_member__user=user))
+            .filter(scheduled_end__gt=today, scheduled_start__lt=today + dt.timedelta(days=14))
+            .exclude(status__in=[JobStatus.CANCELLED, JobStatus.CLOSED])
+            .distinct()
+            .order_by("scheduled_start")
+        )
+        open_entries = set(
+            TimeEntry.objects.filter(crew_member__user=user, clock_out__isnull=True).values_list(
+                "job_id", flat=True
+            )
+        )
+        tomorrow = today + dt.timedelta(days=1)
+        cards = [
+            {
+                "job": job, "today": job.scheduled_start < tomorrow, "clocked_in": job.pk in open_entries,
+                "pickup": _one_line(job.pickup_address), "delivery": _one_line(job.delivery_address),
+                "phone": (job.customer.phones or [""])[0],
+                "done": sum(1 for i in job.checklist if i.get("done_at")), "items": len(job.checklist),
+            }
+            for job in jobs
+        ]  # fmt: skip
+        return render(request, "jobs/mine.html", {"cards": cards})
+
+
+def _one_line(address: dict[str, Any]) -> str:
+    return ", ".join(str(address[k]) for k in ("line1", "city", "region") if address.get(k))
