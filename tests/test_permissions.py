@@ -108,6 +108,8 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("PATCH", "/api/crew-members/{crew_member_id}"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     # crew ask for their own time off (the id is the crew lead's); others' records are not found
     ("POST", "/api/crew-members/{crew_member_id}/time-off"): (201, 201, 201, 201, 403, 403, 403, 201, 404, 404, 401),
+    ("GET", "/api/crew-members/{crew_member_id}/working-hours"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("PUT", "/api/crew-members/{crew_member_id}/working-hours"): (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/crew-members/{crew_member_id}/calendar-feed"): (201, 201, 201, 201, 404, 404, 404, 201, 404, 404, 401),
     ("DELETE", "/api/crew-members/{crew_member_id}/calendar-feed"): (204, 204, 204, 204, 404, 404, 404, 204, 404, 404, 401),
     ("GET", "/api/time-off"):                       (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 401),
@@ -233,6 +235,9 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         ("POST", "/api/time-off/{time_off_id}/review"): {"approve": False},
         ("POST", "/api/jobs/{job_id}/checklist"): {"index": 0, "done": True},
         ("PUT", "/api/checklist-templates/{phase}"): {"items": ["Photograph the piano"]},
+        ("PUT", "/api/crew-members/{crew_member_id}/working-hours"): {
+            "days": [{"weekday": 0, "start": "08:00", "end": "16:00"}]
+        },
         ("PATCH", "/api/time-entries/{entry_id}"): {
             "clock_in": "2027-03-02T08:00:00-05:00",
             "clock_out": "2027-03-02T12:00:00-05:00",

@@ -409,3 +409,33 @@ def test_the_board_page_and_its_keyboard_move_form(
     assert Assignment.objects.get(job_id=one["id"]).truck_id == trucks["van"].pk  # nothing moved
     crew_view = web_as(personas["crew_member"]).get("/dispatch/")
     assert crew_view.status_code == 403
+
+
+def test_working_hours_shape_the_suggestions(
+    personas: Any, api_as: Any, customer: Any, crew: Any
+) -> None:
+    api = api_as(personas["dispatcher"])
+    company = api_as(personas["admin"])
+    company.patch_json("/api/company", {"time_zone": "America/New_York"})
+    job = _create(api, job_body(customer))  # Tuesday 2 March 2027, 08:00–14:00 New York
+    early = api.put_json(
+        f"/api/crew-members/{crew['cy'].pk}/working-hours",
+        {"days": [{"weekday": 1, "start": "06:00", "end": "12:00"}]},
+    )
+    assert early.status_code == 200 and early.json() == [
+        {"weekday": 1, "start": "06:00:00", "end": "12:00:00"}
+    ]
+    api.put_json(
+        f"/api/crew-members/{crew['ben'].pk}/working-hours",
+        {"days": [{"weekday": 1, "start": "07:00", "end": "17:00"}]},
+    )
+    items = {s["name"]: s for s in api.get(f"/api/jobs/{job['id']}/suggested-crew").json()["items"]}
+    assert items["Cy Piano"]["available"] is False
+    assert "outside their working hours" in items["Cy Piano"]["notes"]
+    assert items["Ben Mover"]["available"] is True  # inside his hours
+    assert items["Ana Lead"]["available"] is True  # no hours set: any time
+    bad = api.put_json(
+        f"/api/crew-members/{crew['cy'].pk}/working-hours",
+        {"days": [{"weekday": 1, "start": "12:00", "end": "06:00"}]},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "days[0].end"

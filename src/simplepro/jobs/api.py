@@ -61,6 +61,8 @@ from simplepro.jobs.schemas import (
     TruckIn,
     TruckOut,
     TruckPatch,
+    WorkingDay,
+    WorkingHoursIn,
 )
 from simplepro.jobs.suggest import suggest_crew
 
@@ -543,6 +545,36 @@ def _own_or_managed(request: HttpRequest, crew_member_id: UUID) -> tuple[User, C
     if member is None or (not has_permission(user, "crew.manage") and member.user_id != user.pk):
         raise NotFound("crew member")
     return user, member
+
+
+def _hours_out(member: CrewMember) -> list[dict[str, Any]]:
+    return [
+        {"weekday": h.weekday, "start": h.start, "end": h.end} for h in member.working_hours.all()
+    ]
+
+
+@crew_router.get("/{crew_member_id}/working-hours", response={200: list[WorkingDay], **PROBLEM})
+def get_working_hours(request: HttpRequest, crew_member_id: UUID) -> list[dict[str, Any]]:
+    require(request, "crew.view")
+    member = CrewMember.objects.filter(pk=crew_member_id).first()
+    if member is None:
+        raise NotFound("crew member")
+    return _hours_out(member)
+
+
+@crew_router.put("/{crew_member_id}/working-hours", response={200: list[WorkingDay], **PROBLEM})
+def set_working_hours(
+    request: HttpRequest, crew_member_id: UUID, payload: WorkingHoursIn
+) -> list[dict[str, Any]]:
+    """Replace the person's weekly hours (an empty list: any time)."""
+    user = require(request, "crew.manage")
+    member = CrewMember.objects.filter(pk=crew_member_id).first()
+    if member is None:
+        raise NotFound("crew member")
+    services.working_hours_set(
+        actor=user, member=member, days=[d.model_dump() for d in payload.days]
+    )
+    return _hours_out(member)
 
 
 @crew_router.post("/{crew_member_id}/calendar-feed", response={201: FeedOut, **PROBLEM})

@@ -81,6 +81,31 @@ class Truck(models.Model):
         return self.name
 
 
+class WorkingHours(models.Model):
+    """When a person usually works, per weekday (company time); no rows: any time. Used by the
+    crew suggestions (outside these hours a person is not offered)."""
+
+    crew_member = models.ForeignKey(
+        CrewMember, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(help_text="0 Monday … 6 Sunday")
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ("weekday", "start")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["crew_member", "weekday"], name="hours_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="hours_positive"
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="hours_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.crew_member} {self.weekday} {self.start}-{self.end}"
+
+
 class MaintenanceWindow(models.Model):
     truck = models.ForeignKey(Truck, on_delete=models.CASCADE, related_name="maintenance")
     start = models.DateTimeField()

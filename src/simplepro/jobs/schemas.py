@@ -294,3 +294,15 @@ class ChecklistTickIn(StrictIn):
 
 class ChecklistTemplateIn(StrictIn):
     items: list[str] = Field(max_length=50)
+
+
+class WorkingDay(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday")
+    start: dt.time
+    end: dt.time
+
+
+class WorkingHoursIn(StrictIn):
+    days: list[WorkingDay] = Field(max_length=7)

@@ -40,6 +40,7 @@ from simplepro.jobs.models import (
     TimeOff,
     TimeOffStatus,
     Truck,
+    WorkingHours,
 )
 
 _NEXT_NUMBER_SQL = (
@@ -563,3 +564,20 @@ def checklist_tick(*, actor: User, job: Job, index: int, done: bool) -> Job:
             changes={item["item"]: {"before": None if done else "done", "after": "done" if done else None}},
         )  # fmt: skip
     return job
+
+
+def working_hours_set(*, actor: User, member: CrewMember, days: list[dict[str, Any]]) -> None:
+    weekdays = [d["weekday"] for d in days]
+    if len(weekdays) != len(set(weekdays)):
+        raise invalid("days", "duplicate_weekday", "One range per weekday.")
+    for index, day in enumerate(days):
+        if day["end"] <= day["start"]:
+            raise invalid(f"days[{index}].end", "before_start", "The end must be after the start.")
+    with transaction.atomic(durable=True):
+        member.working_hours.all().delete()
+        WorkingHours.objects.bulk_create(WorkingHours(crew_member=member, **day) for day in days)
+        audit_record(
+            actor=actor, action="update", entity_type="crew_member", entity_id=member.pk,
+            changes={"working_hours": {"before": None, "after": [
+                f"{d['weekday']} {d['start']:%H:%M}-{d['end']:%H:%M}" for d in days]}},
+        )  # fmt: skip

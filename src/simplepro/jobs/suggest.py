@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count
 
+from simplepro.accounts.services import company_get
 from simplepro.jobs.models import Assignment, CrewMember, Job, TimeOff, TimeOffStatus
 
 EARTH_RADIUS_MILES = 3959
@@ -59,8 +61,23 @@ def _proximity(person: CrewMember, job: Job) -> tuple[float, str | None]:
     return points, f"{miles:.1f} mi from home base"
 
 
+def within_working_hours(person: CrewMember, job: Job, zone: zoneinfo.ZoneInfo) -> bool:
+    """True when the person has no working hours set, or the job's block fits that day's."""
+    hours = list(person.working_hours.all())
+    if not hours:
+        return True
+    start, end = job.scheduled_start.astimezone(zone), job.scheduled_end.astimezone(zone)
+    if start.date() != end.date():
+        return False  # a multi-day job needs someone without fixed hours, or a manual choice
+    return any(
+        h.weekday == start.weekday() and h.start <= start.time() and end.time() <= h.end
+        for h in hours
+    )
+
+
 def suggest_crew(job: Job) -> list[Suggestion]:
-    people = list(CrewMember.objects.filter(active=True))
+    people = list(CrewMember.objects.filter(active=True).prefetch_related("working_hours"))
+    zone = zoneinfo.ZoneInfo(company_get().time_zone)
     busy = set(
         Assignment.objects.filter(
             blocks=True, crew_member__isnull=False,
@@ -89,7 +106,8 @@ def suggest_crew(job: Job) -> list[Suggestion]:
     for person in people:
         skills = set(person.skills or [])
         matched = len(required & skills)
-        free = person.pk not in busy and person.pk not in away
+        on_hours = within_working_hours(person, job, zone)
+        free = person.pk not in busy and person.pk not in away and on_hours
         weekly = load[person.pk]
         proximity, where = _proximity(person, job)
         parts = {
@@ -101,7 +119,9 @@ def suggest_crew(job: Job) -> list[Suggestion]:
             "preference": 5.0 if str(person.pk) in preferred else 0.0,
         }
         notes = [where] if where else []
-        if not free:
+        if not on_hours:
+            notes.append("outside their working hours")
+        elif not free:
             notes.append("booked or on time off during this job")
         suggestions.append(Suggestion(person, parts, free, notes))
     suggestions.sort(key=lambda s: (not s.available, -s.score, s.crew_member.name))
