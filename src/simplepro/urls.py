@@ -46,6 +46,11 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", jobs_views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<uuid:job_id>/<str:action>/", jobs_views.JobActionView.as_view(), name="job-action"),
     path("my-jobs/", jobs_views.MyJobsView.as_view(), name="my-jobs"),
+    path(
+        "jobs/from-estimate/<uuid:estimate_id>/",
+        jobs_views.JobFromEstimateView.as_view(),
+        name="job-from-estimate",
+    ),
     path("pricing/", ruleset_views.RulesetListView.as_view(), name="ruleset-list"),
     path(
         "pricing/<uuid:ruleset_id>/",

@@ -90,3 +90,30 @@ def test_the_office_changes_status_from_the_job_page(
     assert Job.objects.get(pk=job["id"]).status == "scheduled"
     web.post(f"/jobs/{job['id']}/transition/", {"to": "confirmed"})
     assert Job.objects.get(pk=job["id"]).status == "confirmed"
+
+
+def test_schedule_a_job_from_an_accepted_estimate_page(
+    personas: Any, api_as: Any, web_as: Any, customer: Any
+) -> None:
+    sales = api_as(personas["sales"])
+    estimate = sales.post_json(
+        "/api/estimates",
+        {"customer_id": str(customer.pk),
+         "input": {"service": "local", "move_date": "2027-03-02", "crew_size": 3, "estimated_hours": "5"}},
+    ).json()  # fmt: skip
+    sales.post(f"/api/estimates/{estimate['id']}/send")
+    sales.post_json(f"/api/estimates/{estimate['id']}/accept", {})
+    web = web_as(personas["dispatcher"])
+    page = web.get(f"/estimates/{estimate['id']}/").content.decode()
+    assert "Schedule the job" in page
+    done = web.post(
+        f"/jobs/from-estimate/{estimate['id']}/", {"start": "2027-03-02T08:00", "hours": "5"}
+    )
+    assert done.status_code == 302
+    job = Job.objects.get(estimate_id=estimate["id"])
+    assert done["Location"] == f"/jobs/{job.pk}/"
+    assert (job.required_crew, job.scheduled_end - job.scheduled_start) == (
+        3,
+        dt.timedelta(hours=5),
+    )
+    assert job.number in web.get(f"/estimates/{estimate['id']}/").content.decode()

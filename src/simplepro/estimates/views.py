@@ -351,6 +351,9 @@ class EstimateDetailView(PermissionRequiredMixin, View):
                 "can_edit": status in EDITABLE and has_permission(user, "estimates.change"),
                 "can_send": status in SENDABLE and has_permission(user, "estimates.send"),
                 "can_decide": status in DECIDABLE and has_permission(user, "estimates.decide"),
+                "can_schedule": status == EstimateStatus.ACCEPTED
+                and has_permission(user, "jobs.manage"),
+                "jobs": estimate.jobs.all(),
                 "history": audit_records(entity_type="estimate", entity_id=str(estimate.pk))[:20],
             },
         )

@@ -22,6 +22,8 @@ from simplepro.accounts.services import company_get
 from simplepro.audit.selectors import audit_records
 from simplepro.core.problems import ProblemError
 from simplepro.core.views import PermissionRequiredMixin
+from simplepro.customers.selectors import visible_customers
+from simplepro.estimates.models import Estimate
 from simplepro.jobs import ical, selectors, services
 from simplepro.jobs.lifecycle import allowed_next
 from simplepro.jobs.models import (
@@ -296,3 +298,40 @@ class MyJobsView(PermissionRequiredMixin, View):
 
 def _one_line(address: dict[str, Any]) -> str:
     return ", ".join(str(address[k]) for k in ("line1", "city", "region") if address.get(k))
+
+
+class JobFromEstimateView(PermissionRequiredMixin, View):
+    """The accepted estimate's "Schedule the job" form: a start (company time) and hours."""
+
+    permission = "jobs.manage"
+
+    def post(self, request: HttpRequest, estimate_id: UUID) -> HttpResponse:
+        user = _user(request)
+        estimate = (
+            Estimate.objects.filter(pk=estimate_id, customer__in=visible_customers(viewer=user))
+            .select_related("customer")
+            .first()
+        )
+        if estimate is None:
+            raise Http404("No such estimate.")
+        zone = zoneinfo.ZoneInfo(company_get().time_zone)
+        try:
+            start = dt.datetime.fromisoformat(request.POST.get("start", "")).replace(tzinfo=zone)
+            hours = float(request.POST.get("hours", "0"))
+            if not 0.5 <= hours <= 24 * 31:
+                raise ValueError
+        except ValueError:
+            messages.error(request, "Give the start (date and time) and the booked hours.")
+            return redirect("estimate-detail", estimate.pk)
+        end = start + dt.timedelta(hours=hours)
+        try:
+            job = services.job_create(
+                actor=user, customer=estimate.customer,
+                data={"estimate": estimate, "scheduled_start": start, "scheduled_end": end,
+                      "arrival_window_start": start, "arrival_window_end": start + dt.timedelta(hours=1)},
+            )  # fmt: skip
+        except ProblemError as problem:
+            messages.error(request, problem.detail)
+            return redirect("estimate-detail", estimate.pk)
+        messages.success(request, f"Job {job.number} scheduled.")
+        return redirect("job-detail", job.pk)
