@@ -524,16 +524,14 @@ def request_time_off(
     request: HttpRequest, crew_member_id: UUID, payload: PeriodIn
 ) -> Status[dict[str, Any]]:
     """Crew ask for their own time off; the office may file it for anyone."""
-    user = require(request, "time_off.request") if not has_permission(
-        actor(request), "crew.manage"
-    ) else actor(request)  # fmt: skip
+    user = actor(request)
+    if not has_permission(user, "crew.manage"):
+        require(request, "time_off.request")
     member = CrewMember.objects.filter(pk=crew_member_id).first()
     if member is None or (not has_permission(user, "crew.manage") and member.user_id != user.pk):
         raise NotFound("crew member")
-    if payload.end <= payload.start:
-        raise invalid("end", "before_start", "The end must be after the start.")
-    period = TimeOff.objects.create(
-        crew_member=member, start=payload.start, end=payload.end, reason=payload.reason
+    period = services.time_off_request(
+        actor=user, member=member, start=payload.start, end=payload.end, reason=payload.reason
     )
     return Status(201, _period_out(period))
 

@@ -308,6 +308,21 @@ def assignment_delete(*, actor: User, assignment: Assignment) -> None:
         )  # fmt: skip
 
 
+def time_off_request(
+    *, actor: User, member: CrewMember, start: dt.datetime, end: dt.datetime, reason: str
+) -> TimeOff:
+    """A request waits for a dispatcher; only approval goes through the booking guard."""
+    if end <= start:
+        raise invalid("end", "before_start", "The end must be after the start.")
+    with transaction.atomic(durable=True):
+        period = TimeOff.objects.create(crew_member=member, start=start, end=end, reason=reason)
+        audit_record(
+            actor=actor, action="request", entity_type="time_off", entity_id=period.pk,
+            changes={"period": {"before": None, "after": [start.isoformat(), end.isoformat()]}},
+        )  # fmt: skip
+    return period
+
+
 def time_off_review(*, actor: User, time_off: TimeOff, approve: bool) -> TimeOff:
     """Approving time off goes through the booking guard: the person must be free."""
     with transaction.atomic(durable=True):
