@@ -439,3 +439,10 @@ def test_working_hours_shape_the_suggestions(
         {"days": [{"weekday": 1, "start": "12:00", "end": "06:00"}]},
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "days[0].end"
+
+
+def test_a_user_has_at_most_one_crew_profile(personas: Any, api_as: Any, crew: Any) -> None:
+    api = api_as(personas["dispatcher"])
+    body = {"name": "Second profile", "user_id": str(personas["crew_lead"].pk)}  # Ana's user
+    refused = api.post_json("/api/crew-members", body)
+    assert refused.status_code == 409 and "already has a crew profile" in refused.json()["detail"]

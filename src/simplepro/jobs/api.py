@@ -23,7 +23,7 @@ from simplepro.accounts.models import User
 from simplepro.accounts.permissions import has_permission
 from simplepro.accounts.services import company_get
 from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, reject_nulls, require
-from simplepro.core.problems import Forbidden, NotFound, invalid
+from simplepro.core.problems import Conflict, Forbidden, NotFound, invalid
 from simplepro.core.spreadsheet import safe_cell
 from simplepro.customers.selectors import customer_get
 from simplepro.estimates.models import Estimate
@@ -472,6 +472,8 @@ def _crew_fields(data: dict[str, Any]) -> dict[str, Any]:
         user = User.objects.filter(pk=user_id).first() if user_id else None
         if user_id and user is None:
             raise invalid("user_id", "not_found", "No user with this id.")
+        if user is not None and CrewMember.objects.filter(user=user).exists():
+            raise Conflict("This user already has a crew profile.")
         data["user"] = user
     return data
 

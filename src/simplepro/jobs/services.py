@@ -372,7 +372,11 @@ def save_resource(*, actor: User, instance: CrewMember | Truck, fields: dict[str
         before = {name: getattr(instance, name) for name in fields}
         for name, value in fields.items():
             setattr(instance, name, value)
-        instance.save()
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError:  # e.g. two requests linking the same user at once
+            raise Conflict("This conflicts with an existing record.") from None
         audit_record(
             actor=actor, action="create" if creating else "update", entity_type=kind,
             entity_id=instance.pk,
