@@ -446,3 +446,42 @@ def test_a_user_has_at_most_one_crew_profile(personas: Any, api_as: Any, crew: A
     body = {"name": "Second profile", "user_id": str(personas["crew_lead"].pk)}  # Ana's user
     refused = api.post_json("/api/crew-members", body)
     assert refused.status_code == 409 and "already has a crew profile" in refused.json()["detail"]
+
+
+def test_the_board_by_person_moves_bookings_and_keeps_its_query_count(
+    personas: Any, api_as: Any, web_as: Any, customer: Any, crew: Any,
+    django_assert_max_num_queries: Any,
+) -> None:  # fmt: skip
+    api = api_as(personas["dispatcher"])
+    for day in range(1, 8):
+        job = _create(api, job_body(customer, day=day))
+        api.post_json(f"/api/jobs/{job['id']}/assignments", {"crew_member_id": str(crew["ben"].pk)})
+    web = web_as(personas["dispatcher"])
+    with django_assert_max_num_queries(14):  # session, user, company, jobs, bookings, people
+        page = web.get("/dispatch/?date=2027-03-01&days=7&by=crew")
+    assert page.status_code == 200 and page.content.decode().count("job-card") >= 7
+    booking = Assignment.objects.filter(crew_member=crew["ben"]).first()
+    assert booking is not None
+    moved = web.post(
+        "/dispatch/move/",
+        {"job_id": str(booking.job_id), "assignment_id": str(booking.pk), "kind": "crew",
+         "target_id": str(crew["cy"].pk)},
+        HTTP_ACCEPT="application/json",
+    )  # fmt: skip
+    assert moved.status_code == 200 and "now with Cy Piano" in moved.json()["message"]
+    assert Assignment.objects.get(pk=moved.json()["assignment_id"]).crew_member == crew["cy"]
+    # a second job at the same time as Cy's new booking: moving its person to Cy is refused
+    cy_job = Job.objects.get(pk=booking.job_id)
+    same_time = _create(api, job_body(customer, day=cy_job.scheduled_start.day))
+    ana = api.post_json(
+        f"/api/jobs/{same_time['id']}/assignments", {"crew_member_id": str(crew["ana"].pk)}
+    ).json()
+    refused = web.post(
+        "/dispatch/move/",
+        {"job_id": same_time["id"], "assignment_id": ana["id"], "kind": "crew",
+         "target_id": str(crew["cy"].pk)},
+        HTTP_ACCEPT="application/json",
+    )  # fmt: skip
+    assert refused.status_code == 409
+    assert refused.json()["conflicts"][0]["job_number"] == cy_job.number
+    assert Assignment.objects.get(pk=ana["id"]).crew_member == crew["ana"]  # nothing moved
