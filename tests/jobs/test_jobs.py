@@ -329,7 +329,9 @@ def test_calendar_lists_a_range_with_assignments_in_a_constant_number_of_queries
     body = api.get("/api/dispatch/calendar", {"start": "2027-03-01", "end": "2027-03-08"}).json()
     assert len(body["items"]) == 7
     assert all(item["conflicts"] == [] and item["assignments"] for item in body["items"])
-    with django_assert_max_num_queries(12):  # auth, rate limit, company, jobs, assignments
+    # auth, rate limit, company, 5 version aggregates, the cache (DB cache: get and set), jobs,
+    # assignments — the same for 7 jobs or 2,000 (bench/dispatch_bench.py counts both)
+    with django_assert_max_num_queries(18):
         api.get("/api/dispatch/calendar", {"start": "2027-03-01", "end": "2027-03-31"})
     too_long = api.get("/api/dispatch/calendar", {"start": "2027-01-01", "end": "2027-06-01"})
     assert too_long.status_code == 422
@@ -485,3 +487,36 @@ def test_the_board_by_person_moves_bookings_and_keeps_its_query_count(
     assert refused.status_code == 409
     assert refused.json()["conflicts"][0]["job_number"] == cy_job.number
     assert Assignment.objects.get(pk=ana["id"]).crew_member == crew["ana"]  # nothing moved
+
+
+def test_the_cached_calendar_never_shows_stale_data(
+    personas: Any, api_as: Any, customer: Any, crew: Any, trucks: Any
+) -> None:
+    api = api_as(personas["dispatcher"])
+    admin = api_as(personas["super_admin"])
+    job = _create(api, job_body(customer))
+    week = {"start": "2027-03-01", "end": "2027-03-08"}
+
+    def item() -> dict[str, Any]:
+        [found] = [
+            i
+            for i in api.get("/api/dispatch/calendar", week).json()["items"]
+            if i["id"] == job["id"]
+        ]
+        return dict(found)
+
+    assert item()["assignments"] == []  # now cached
+    booked = api.post_json(
+        f"/api/jobs/{job['id']}/assignments", {"crew_member_id": str(crew["ben"].pk)}
+    ).json()
+    assert [a["name"] for a in item()["assignments"]] == ["Ben Mover"]
+    api.patch_json(f"/api/crew-members/{crew['ben'].pk}", {"name": "Benjamin Mover"})
+    assert [a["name"] for a in item()["assignments"]] == ["Benjamin Mover"]
+    admin.patch_json(f"/api/customers/{customer.pk}", {"name": "Joanna Mover"})
+    assert item()["customer_name"] == "Joanna Mover"
+    api.patch_json(f"/api/jobs/{job['id']}", {"scheduled_end": "2027-03-02T15:00:00-05:00"})
+    assert item()["scheduled_end"] == "2027-03-02T20:00:00Z"
+    api.delete(f"/api/jobs/{job['id']}/assignments/{booked['id']}")
+    assert item()["assignments"] == []
+    api.post_json(f"/api/jobs/{job['id']}/transition", {"to": "cancelled", "reason": "Gone"})
+    assert item()["status"] == "cancelled"
