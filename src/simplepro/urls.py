@@ -46,6 +46,8 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", jobs_views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<uuid:job_id>/<str:action>/", jobs_views.JobActionView.as_view(), name="job-action"),
     path("my-jobs/", jobs_views.MyJobsView.as_view(), name="my-jobs"),
+    path("my-jobs/time-off/", jobs_views.TimeOffRequestView.as_view(), name="time-off-request"),
+    path("dispatch/time-off/", jobs_views.TimeOffReviewView.as_view(), name="time-off-review"),
     path(
         "jobs/from-estimate/<uuid:estimate_id>/",
         jobs_views.JobFromEstimateView.as_view(),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from simplepro.jobs.models import Job, TimeEntry
+from simplepro.jobs.models import Job, TimeEntry, TimeOff
 from tests.jobs.conftest import job_body
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +117,33 @@ def test_schedule_a_job_from_an_accepted_estimate_page(
         dt.timedelta(hours=5),
     )
     assert job.number in web.get(f"/estimates/{estimate['id']}/").content.decode()
+
+
+def test_crew_ask_for_time_off_and_the_dispatcher_answers(
+    personas: Any, api_as: Any, web_as: Any, customer: Any, crew: Any
+) -> None:
+    job = _booked_job(api_as(personas["dispatcher"]), customer, crew)  # Ben, tomorrow
+    phone = web_as(personas["crew_member"])
+    day = Job.objects.get(pk=job["id"]).scheduled_start.date()
+    phone.post(
+        "/my-jobs/time-off/",
+        {"first_day": day.isoformat(), "last_day": day.isoformat(), "reason": "Wedding"},
+    )
+    later = day + dt.timedelta(days=10)
+    phone.post(
+        "/my-jobs/time-off/", {"first_day": later.isoformat(), "last_day": later.isoformat()}
+    )
+    office = web_as(personas["dispatcher"])
+    page = office.get("/dispatch/time-off/").content.decode()
+    assert page.count("Approve") == 2 and "Wedding" in page
+    booked, free = TimeOff.objects.order_by("start")
+    refused = office.post(
+        "/dispatch/time-off/", {"time_off_id": booked.pk, "approve": "1"}, follow=True
+    )
+    assert job["number"] in refused.content.decode()  # the job in the way is named
+    booked.refresh_from_db()
+    assert booked.status == "requested"
+    office.post("/dispatch/time-off/", {"time_off_id": free.pk, "approve": "1"})
+    free.refresh_from_db()
+    assert free.status == "approved"
+    assert phone.get("/dispatch/time-off/").status_code == 403

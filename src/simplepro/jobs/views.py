@@ -33,6 +33,8 @@ from simplepro.jobs.models import (
     Job,
     JobStatus,
     TimeEntry,
+    TimeOff,
+    TimeOffStatus,
     Truck,
 )
 
@@ -335,3 +337,66 @@ class JobFromEstimateView(PermissionRequiredMixin, View):
             return redirect("estimate-detail", estimate.pk)
         messages.success(request, f"Job {job.number} scheduled.")
         return redirect("job-detail", job.pk)
+
+
+class TimeOffRequestView(PermissionRequiredMixin, View):
+    """From the crew's phone: ask for days off (whole days, company time)."""
+
+    permission = "time_off.request"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        member = CrewMember.objects.filter(user=user, active=True).first()
+        if member is None:
+            raise Http404("No crew profile for your account.")
+        zone = zoneinfo.ZoneInfo(company_get().time_zone)
+        try:
+            first = dt.date.fromisoformat(request.POST.get("first_day", ""))
+            last = dt.date.fromisoformat(request.POST.get("last_day", ""))
+        except ValueError:
+            messages.error(request, "Give the first and the last day off.")
+            return redirect("my-jobs")
+        start = dt.datetime.combine(first, dt.time(), zone)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
+        try:
+            services.time_off_request(
+                actor=user, member=member, start=start, end=end,
+                reason=request.POST.get("reason", "")[:200],
+            )  # fmt: skip
+        except ProblemError as problem:
+            messages.error(request, problem.detail)
+        else:
+            messages.success(request, "Time off requested; the dispatcher will answer.")
+        return redirect("my-jobs")
+
+
+class TimeOffReviewView(PermissionRequiredMixin, View):
+    """The dispatcher's list of requests: approve (only if the person is free) or decline."""
+
+    permission = "crew.manage"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        pending = TimeOff.objects.filter(status=TimeOffStatus.REQUESTED).select_related(
+            "crew_member"
+        )
+        recent = (
+            TimeOff.objects.exclude(status=TimeOffStatus.REQUESTED)
+            .select_related("crew_member")
+            .order_by("-reviewed_at")[:20]
+        )
+        return render(request, "jobs/time_off.html", {"pending": pending, "recent": recent})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        period = TimeOff.objects.filter(pk=request.POST.get("time_off_id") or 0).first()
+        if period is None:
+            raise Http404("No such request.")
+        try:
+            services.time_off_review(
+                actor=_user(request), time_off=period, approve=request.POST.get("approve") == "1"
+            )
+        except ProblemError as problem:
+            jobs = ", ".join(c["job_number"] for c in problem.extra.get("conflicts", []))
+            messages.error(request, f"{problem.detail} {jobs}".strip())
+        else:
+            messages.success(request, "Answered.")
+        return redirect("time-off-review")
