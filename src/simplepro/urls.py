@@ -49,6 +49,11 @@ urlpatterns = [
     path("my-jobs/time-off/", jobs_views.TimeOffRequestView.as_view(), name="time-off-request"),
     path("dispatch/time-off/", jobs_views.TimeOffReviewView.as_view(), name="time-off-review"),
     path(
+        "company/checklists/",
+        jobs_views.ChecklistTemplatesView.as_view(),
+        name="checklist-templates",
+    ),
+    path(
         "jobs/from-estimate/<uuid:estimate_id>/",
         jobs_views.JobFromEstimateView.as_view(),
         name="job-from-estimate",

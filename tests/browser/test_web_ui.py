@@ -110,7 +110,7 @@ def test_every_control_has_an_accessible_name_and_is_reachable_by_keyboard(
     for path in (
         "/", "/customers/", "/customers/new/", "/users/", "/company/", "/account/",
         "/estimates/", "/estimates/new/", "/pricing/", "/dispatch/", "/my-jobs/",
-        "/dispatch/time-off/",
+        "/dispatch/time-off/", "/company/checklists/",
     ):  # fmt: skip
         page.goto(f"{site}{path}")
         assert page.evaluate(UNLABELLED) == [], path

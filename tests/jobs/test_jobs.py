@@ -520,3 +520,19 @@ def test_the_cached_calendar_never_shows_stale_data(
     assert item()["assignments"] == []
     api.post_json(f"/api/jobs/{job['id']}/transition", {"to": "cancelled", "reason": "Gone"})
     assert item()["status"] == "cancelled"
+
+
+def test_crew_profiles_link_only_crew_users_and_money_reads_as_cents(
+    personas: Any, api_as: Any
+) -> None:
+    api = api_as(personas["dispatcher"])
+    office_user = api.post_json(
+        "/api/crew-members", {"name": "X", "user_id": str(personas["sales"].pk)}
+    )
+    assert office_user.status_code == 422 and office_user.json()["errors"][0]["code"] == "not_crew"
+    made = api.post_json(
+        "/api/crew-members",
+        {"name": "Dee", "user_id": str(personas["crew_member2"].pk), "hourly_rate": "25"},
+    )
+    assert made.status_code == 201 and made.json()["hourly_rate"] == "25.00"
+    assert made.json()["rating"] == "3.0"

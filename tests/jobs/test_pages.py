@@ -147,3 +147,21 @@ def test_crew_ask_for_time_off_and_the_dispatcher_answers(
     free.refresh_from_db()
     assert free.status == "approved"
     assert phone.get("/dispatch/time-off/").status_code == 403
+
+
+def test_administrators_edit_the_checklists_on_a_page(personas: Any, web_as: Any) -> None:
+    admin = web_as(personas["admin"])
+    page = admin.get("/company/checklists/").content.decode()
+    assert "Bill of lading signed" in page
+    admin.post(
+        "/company/checklists/",
+        {
+            "pre_move": "Call the customer\n\n  Load the piano board  ",
+            "on_site": "Photos",
+            "post_move": "Receipt",
+        },
+    )
+    from simplepro.jobs.services import checklist_templates
+
+    assert checklist_templates()["pre_move"] == ["Call the customer", "Load the piano board"]
+    assert web_as(personas["dispatcher"]).get("/company/checklists/").status_code == 403

@@ -22,7 +22,7 @@ from ninja import Router, Status
 
 from simplepro.accounts.api import PROBLEM
 from simplepro.accounts.models import User
-from simplepro.accounts.permissions import has_permission
+from simplepro.accounts.permissions import OWN_JOBS_ONLY, has_permission
 from simplepro.accounts.services import company_get
 from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, reject_nulls, require
 from simplepro.core.problems import Conflict, Forbidden, NotFound, invalid
@@ -347,6 +347,7 @@ def assign_suggested(request: HttpRequest, job_id: UUID) -> dict[str, Any]:
 # --- Time ---------------------------------------------------------------------------------
 
 HOURS = Decimal("0.01")
+CENTS = Decimal("0.01")
 
 
 def _entry_out(entry: TimeEntry) -> dict[str, Any]:
@@ -461,7 +462,8 @@ def crew_out(c: CrewMember) -> dict[str, Any]:
     return {
         "id": c.id, "name": c.name, "user_id": c.user_id, "skills": c.skills,
         "license_class": c.license_class, "license_expires": c.license_expires,
-        "hourly_rate": c.hourly_rate, "home_base": c.home_base, "rating": c.rating,
+        "hourly_rate": Decimal(c.hourly_rate).quantize(CENTS), "home_base": c.home_base,
+        "rating": Decimal(c.rating).quantize(Decimal("0.1")),
         "active": c.active,
     }  # fmt: skip
 
@@ -484,6 +486,10 @@ def _crew_fields(data: dict[str, Any]) -> dict[str, Any]:
             raise invalid("user_id", "not_found", "No user with this id.")
         if user is not None and CrewMember.objects.filter(user=user).exists():
             raise Conflict("This user already has a crew profile.")
+        if user is not None and user.role not in OWN_JOBS_ONLY:
+            raise invalid(
+                "user_id", "not_crew", "Link crew profiles to crew lead or crew member users."
+            )
         data["user"] = user
     return data
 

@@ -400,3 +400,27 @@ class TimeOffReviewView(PermissionRequiredMixin, View):
         else:
             messages.success(request, "Answered.")
         return redirect("time-off-review")
+
+
+class ChecklistTemplatesView(PermissionRequiredMixin, View):
+    """Administrators edit the checklists new jobs start with, one item per line."""
+
+    permission = "company.change"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        phases = [
+            {"key": key, "label": label, "text": "\n".join(items)}
+            for (key, label), items in zip(
+                ChecklistPhase.choices, services.checklist_templates().values(), strict=True
+            )
+        ]
+        return render(request, "jobs/checklists.html", {"phases": phases})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        for key in ChecklistPhase.values:
+            lines = [line.strip()[:200] for line in request.POST.get(key, "").splitlines()]
+            items = [line for line in lines if line][:50]
+            if items != services.checklist_templates()[key]:
+                services.checklist_template_save(actor=_user(request), phase=key, items=items)
+        messages.success(request, "Checklists saved; jobs made from now on use them.")
+        return redirect("checklist-templates")
