@@ -108,13 +108,13 @@ def test_seed_demo_is_idempotent_and_prints_the_login_once(env: dict[str, str]) 
         "0",
         "-c",
         "from simplepro.customers.models import Customer; from simplepro.accounts.models import User;"
-        "from simplepro.estimates.models import Estimate;"
-        "print(Customer.objects.count(), Estimate.objects.count(),"
+        "from simplepro.estimates.models import Estimate; from simplepro.jobs.models import Job;"
+        "print(Customer.objects.count(), Estimate.objects.count(), Job.objects.count(),"
         " sorted(set(User.objects.values_list('role', flat=True))))",
         env=env,
     )
-    customers, estimates, roles = count.stdout.split(" ", 2)
-    assert (customers, estimates) == ("50", "12")
+    customers, estimates, jobs, roles = count.stdout.split(" ", 3)
+    assert (customers, estimates, jobs) == ("50", "12", "8")
     assert roles.count("'") == 16  # all eight roles
     secret = Path(env["SIMPLEPRO_DATA_DIR"]) / "secrets" / "demo-password"
     assert oct(secret.stat().st_mode & 0o777) == "0o600"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -147,6 +148,7 @@ class Command(BaseCommand):
             )
         self._customers(options["customers"])
         self._estimates()
+        self._dispatch()
 
     def _customers(self, wanted: int) -> None:
         existing = Customer.objects.count()
@@ -227,3 +229,56 @@ class Command(BaseCommand):
                 delivery_address=f"{rng.randint(1, 999)} Elm St, Cambridge, MA",
             )
         self.stdout.write("Added 12 demo estimates.")
+
+    def _dispatch(self) -> None:
+        """Crew profiles, trucks and a week of booked jobs, so the board has something on it."""
+        from simplepro.jobs.models import CrewMember, Job, Truck
+        from simplepro.jobs.services import assignment_create, job_create
+
+        if Job.objects.exists():
+            return
+        owner = User.objects.get(username="owner")
+        people = [
+            CrewMember.objects.create(
+                name=user.get_full_name() or user.username, user=user, skills=skills,
+                license_class=license_class, hourly_rate=rate, rating=rating,
+                license_expires=timezone.localdate() + dt.timedelta(days=700),
+            )
+            for user, skills, license_class, rate, rating in (
+                (User.objects.get(username="crewlead"), ["driver", "supervisor"], "B", 32, 5),
+                (User.objects.get(username="crew1"), ["packer", "piano"], "D", 24, 4),
+                (User.objects.get(username="crew2"), ["packer"], "D", 22, 4),
+            )
+        ] + [
+            CrewMember.objects.create(name=name, skills=skills, hourly_rate=23, rating=3)
+            for name, skills in (("Rosa Ortiz", ["packer", "crating"]), ("Sam Lee", ["driver"]),
+                                 ("Ivy Chen", ["packer"]))
+        ]  # fmt: skip
+        trucks = [
+            Truck.objects.create(name=name, capacity_cuft=cuft, license_plate=plate,
+                                 required_license_class=license_class)
+            for name, cuft, plate, license_class in (("26 ft box", 1700, "MA 4821", "B"),
+                                                     ("16 ft box", 900, "MA 7730", "D"),
+                                                     ("Cargo van", 400, "MA 1195", "D"))
+        ]  # fmt: skip
+        zone = zoneinfo.ZoneInfo(company_get().time_zone)
+        today = timezone.localdate(timezone=zone)
+        customers = list(Customer.objects.order_by("created_at")[:8])
+        for index, customer in enumerate(customers):
+            day = today + dt.timedelta(days=index // 2)
+            start = dt.datetime.combine(day, dt.time(8 if index % 2 == 0 else 13), zone)
+            job = job_create(
+                actor=owner, customer=customer,
+                data={"scheduled_start": start, "scheduled_end": start + dt.timedelta(hours=4),
+                      "arrival_window_start": start, "arrival_window_end": start + dt.timedelta(hours=1),
+                      "pickup_address": {"line1": f"{10 + index} Main St", "city": "Boston"},
+                      "delivery_address": {"line1": f"{20 + index} Elm St", "city": "Cambridge"},
+                      "required_crew": 2},
+            )  # fmt: skip
+            lead, mover = people[(index % 2) * 2], people[(index % 2) * 2 + 1]
+            assignment_create(actor=owner, job=job, crew_member=lead, role="lead")
+            assignment_create(actor=owner, job=job, crew_member=mover)
+            assignment_create(actor=owner, job=job, truck=trucks[index % 2])
+        self.stdout.write(
+            f"Added {len(people)} crew members, {len(trucks)} trucks and {len(customers)} jobs."
+        )
