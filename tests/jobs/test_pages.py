@@ -165,3 +165,28 @@ def test_administrators_edit_the_checklists_on_a_page(personas: Any, web_as: Any
 
     assert checklist_templates()["pre_move"] == ["Call the customer", "Load the piano board"]
     assert web_as(personas["dispatcher"]).get("/company/checklists/").status_code == 403
+
+
+def test_the_sign_offs_per_job_type_are_the_companys(
+    personas: Any, web_as: Any, api_as: Any, customer: Any
+) -> None:
+    admin = web_as(personas["admin"])
+    admin.post(
+        "/company/checklists/",
+        {"pre_move": "Call", "on_site": "Photos", "post_move": "Receipt",
+         "signoffs_local": "Estimate accepted\nInventory walkthrough signed",
+         "signoffs_long_distance": "estimate_accepted", "signoffs_storage": "estimate_accepted",
+         "signoffs_packing_only": ""},
+    )  # fmt: skip
+    company = api_as(personas["admin"]).get("/api/company").json()
+    assert company["required_signoffs"]["local"] == [
+        "estimate_accepted",
+        "inventory_walkthrough_signed",
+    ]
+    assert company["required_signoffs"]["packing_only"] == []
+    job = api_as(personas["dispatcher"]).post_json("/api/jobs", job_body(customer)).json()
+    assert job["required_signoffs"] == ["estimate_accepted", "inventory_walkthrough_signed"]
+    refused = api_as(personas["admin"]).patch_json(
+        "/api/company", {"required_signoffs": {"local": ["Not A Name!"]}}
+    )
+    assert refused.status_code == 422

@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from simplepro.accounts import selectors, services
 from simplepro.accounts.models import Company, DeviceSession, User
 from simplepro.accounts.permissions import discount_limits
+from simplepro.accounts.policies import required_signoffs
 from simplepro.accounts.schemas import (
     CompanyOut,
     CompanyUpdateIn,
@@ -181,6 +182,7 @@ def send_password_reset(request: HttpRequest, user_id: UUID) -> Status[None]:
 def _company_out(company: Company) -> dict[str, Any]:
     data = {name: getattr(company, name) for name in services.COMPANY_FIELDS}
     data["discount_limits"] = discount_limits(company)
+    data["required_signoffs"] = required_signoffs(company)
     data["logo_url"] = company.logo.url if company.logo else None
     data["updated_at"] = company.updated_at
     return data

@@ -41,7 +41,10 @@ DISCOUNTING_ROLES = (Role.SALES, Role.CUSTOMER_SERVICE, Role.MANAGER, Role.ADMIN
 class CompanyForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Company
-        fields = tuple(f for f in Company.EDITABLE_FIELDS if f != "discount_limits")
+        # Edited on their own pages (discount limits below, sign-offs with the checklists).
+        fields = tuple(
+            f for f in Company.EDITABLE_FIELDS if f not in {"discount_limits", "required_signoffs"}
+        )
 
     logo = forms.FileField(required=False)
 

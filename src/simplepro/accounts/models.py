@@ -44,9 +44,13 @@ class Company(models.Model):
         "discount_limits",
         "overtime_after_hours",
         "overtime_multiplier",
+        "required_signoffs",
     )
 
     name = models.CharField(max_length=200)
+    # Job type → the customer sign-offs a job needs before work starts; types left out use
+    # SimplePro's defaults (simplepro.accounts.policies).
+    required_signoffs = models.JSONField(default=dict, blank=True)
     # Payroll: hours beyond this in a week (Monday to Sunday) are paid × the multiplier.
     overtime_after_hours = models.DecimalField(max_digits=5, decimal_places=2, default=40)
     overtime_multiplier = models.DecimalField(max_digits=4, decimal_places=2, default=1.5)

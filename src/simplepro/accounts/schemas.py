@@ -142,6 +142,7 @@ class CompanyOut(Out):
     discount_limits: dict[str, Decimal]
     overtime_after_hours: Decimal
     overtime_multiplier: Decimal
+    required_signoffs: dict[str, list[str]]
     logo_url: str | None
     updated_at: datetime
 
@@ -164,6 +165,13 @@ class CompanyUpdateIn(StrictIn):
     country: str | None = Field(default=None, min_length=2, max_length=2)
     overtime_after_hours: Decimal | None = Field(default=None, ge=0, le=168, decimal_places=2)
     overtime_multiplier: Decimal | None = Field(default=None, ge=1, le=5, decimal_places=2)
+    required_signoffs: (
+        dict[
+            Literal["local", "long_distance", "storage", "packing_only"],
+            list[Annotated[str, Field(pattern=r"^[a-z0-9_]{2,60}$")]],
+        ]
+        | None
+    ) = Field(default=None, description="job type → sign-offs needed before work starts")
     discount_limits: (
         dict[Role, Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]] | None
     ) = Field(default=None, description="role → largest manual discount, percent")

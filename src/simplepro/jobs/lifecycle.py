@@ -19,18 +19,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 NEEDS_REASON = frozenset({S.CANCELLED, S.ON_HOLD})
 # What a crew lead may do on a job they lead from the field; the office does the rest.
 FIELD_STATUSES = frozenset({S.EN_ROUTE, S.IN_PROGRESS, S.COMPLETED})
-# Sign-offs a job needs before work starts, by job type (recorded on the job when created).
-DEFAULT_SIGNOFFS: dict[str, list[str]] = {
-    "local": ["estimate_accepted", "valuation_chosen", "bill_of_lading_signed"],
-    "long_distance": [
-        "estimate_accepted",
-        "valuation_chosen",
-        "rights_and_responsibilities_received",
-        "bill_of_lading_signed",
-    ],
-    "storage": ["estimate_accepted", "storage_agreement_signed"],
-    "packing_only": ["estimate_accepted"],
-}
 
 
 def allowed_next(status: str) -> list[str]:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from simplepro.accounts.models import User
+from simplepro.accounts.policies import required_signoffs
 from simplepro.accounts.services import company_get
 from simplepro.audit.services import audit_record
 from simplepro.core import metrics
@@ -20,7 +21,6 @@ from simplepro.customers.models import Customer
 from simplepro.estimates.models import Estimate, EstimateStatus
 from simplepro.jobs import booking, ical
 from simplepro.jobs.lifecycle import (
-    DEFAULT_SIGNOFFS,
     FIELD_STATUSES,
     NEEDS_REASON,
     TRANSITIONS,
@@ -75,7 +75,8 @@ def job_create(*, actor: User, customer: Customer, data: dict[str, Any]) -> Job:
         raise invalid("arrival_window_end", "before_start", "The window must end after it starts.")
     if estimate is not None:
         data = {**_from_estimate(estimate, customer), **{k: v for k, v in data.items() if v}}
-    data.setdefault("required_signoffs", DEFAULT_SIGNOFFS.get(data.get("job_type", "local"), []))
+    signoffs = required_signoffs(company_get())
+    data.setdefault("required_signoffs", signoffs.get(data.get("job_type", "local"), []))
     data.setdefault("checklist", checklist_for_new_job())
     year = timezone.localdate(timezone=zoneinfo.ZoneInfo(company_get().time_zone)).year
     with transaction.atomic(durable=True):

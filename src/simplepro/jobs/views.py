@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections import defaultdict
 from typing import Any
@@ -18,7 +19,8 @@ from django.views import View
 
 from simplepro.accounts.models import User
 from simplepro.accounts.permissions import has_permission
-from simplepro.accounts.services import company_get
+from simplepro.accounts.policies import required_signoffs
+from simplepro.accounts.services import company_get, company_update
 from simplepro.audit.selectors import audit_records
 from simplepro.core.problems import ProblemError
 from simplepro.core.views import PermissionRequiredMixin
@@ -414,13 +416,30 @@ class ChecklistTemplatesView(PermissionRequiredMixin, View):
                 ChecklistPhase.choices, services.checklist_templates().values(), strict=True
             )
         ]
-        return render(request, "jobs/checklists.html", {"phases": phases})
+        signoffs = [
+            {"key": kind, "text": "\n".join(names)}
+            for kind, names in required_signoffs(company_get()).items()
+        ]
+        return render(request, "jobs/checklists.html", {"phases": phases, "signoffs": signoffs})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         for key in ChecklistPhase.values:
-            lines = [line.strip()[:200] for line in request.POST.get(key, "").splitlines()]
-            items = [line for line in lines if line][:50]
+            items = _lines(request.POST.get(key, ""), 200)
             if items != services.checklist_templates()[key]:
                 services.checklist_template_save(actor=_user(request), phase=key, items=items)
-        messages.success(request, "Checklists saved; jobs made from now on use them.")
+        wanted = {
+            kind: [SIGNOFF_NAME.sub("_", line.lower()).strip("_") for line in
+                   _lines(request.POST.get(f"signoffs_{kind}", ""), 60)]
+            for kind in required_signoffs(company_get())
+        }  # fmt: skip
+        if wanted != required_signoffs(company_get()):
+            company_update(actor=_user(request), required_signoffs=wanted)
+        messages.success(request, "Saved; jobs made from now on use these lists.")
         return redirect("checklist-templates")
+
+
+SIGNOFF_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def _lines(text: str, width: int) -> list[str]:
+    return [line.strip()[:width] for line in text.splitlines() if line.strip()][:50]
