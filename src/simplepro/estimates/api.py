@@ -252,27 +252,24 @@ def send_estimate(request: HttpRequest, estimate_id: UUID) -> dict[str, Any]:
     return _fresh(request, services.estimate_send(actor=actor(request), estimate=estimate))
 
 
-@estimates_router.post("/{estimate_id}/accept", response={200: EstimateOut, **PROBLEM})
-def accept_estimate(request: HttpRequest, estimate_id: UUID, payload: DecisionIn) -> dict[str, Any]:
+def _decide(request: HttpRequest, estimate_id: UUID, note: str, accepted: bool) -> dict[str, Any]:
     estimate = _visible_estimate(request, estimate_id, "estimates.decide")
     decided = services.estimate_decide(
-        actor=actor(request), estimate=estimate, accepted=True, note=payload.note
+        actor=actor(request), estimate=estimate, accepted=accepted, note=note
     )
     return _fresh(request, decided)
+
+
+@estimates_router.post("/{estimate_id}/accept", response={200: EstimateOut, **PROBLEM})
+def accept_estimate(request: HttpRequest, estimate_id: UUID, payload: DecisionIn) -> dict[str, Any]:
+    return _decide(request, estimate_id, payload.note, accepted=True)
 
 
 @estimates_router.post("/{estimate_id}/decline", response={200: EstimateOut, **PROBLEM})
 def decline_estimate(
     request: HttpRequest, estimate_id: UUID, payload: DecisionIn
 ) -> dict[str, Any]:
-    estimate = _visible_estimate(request, estimate_id, "estimates.decide")
-    decided = services.estimate_decide(
-        actor=actor(request),
-        estimate=estimate,
-        accepted=False,
-        note=payload.note,
-    )
-    return _fresh(request, decided)
+    return _decide(request, estimate_id, payload.note, accepted=False)
 
 
 @estimates_router.get("/{estimate_id}/quote.pdf", response={200: None, **PROBLEM})

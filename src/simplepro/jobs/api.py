@@ -458,6 +458,20 @@ def payroll_csv(request: HttpRequest, start: dt.date, end: dt.date) -> HttpRespo
 # --- Crew, trucks, time off ---------------------------------------------------------------
 
 
+def _crew_member(crew_member_id: UUID) -> CrewMember:
+    member = CrewMember.objects.filter(pk=crew_member_id).first()
+    if member is None:
+        raise NotFound("crew member")
+    return member
+
+
+def _truck(truck_id: UUID) -> Truck:
+    truck = Truck.objects.filter(pk=truck_id).first()
+    if truck is None:
+        raise NotFound("truck")
+    return truck
+
+
 def crew_out(c: CrewMember) -> dict[str, Any]:
     return {
         "id": c.id, "name": c.name, "user_id": c.user_id, "skills": c.skills,
@@ -516,9 +530,7 @@ def create_crew_member(request: HttpRequest, payload: CrewMemberIn) -> Status[di
 @crew_router.get("/{crew_member_id}", response={200: CrewMemberOut, **PROBLEM})
 def get_crew_member(request: HttpRequest, crew_member_id: UUID) -> dict[str, Any]:
     require(request, "crew.view")
-    member = CrewMember.objects.filter(pk=crew_member_id).first()
-    if member is None:
-        raise NotFound("crew member")
+    member = _crew_member(crew_member_id)
     return crew_out(member)
 
 
@@ -527,9 +539,7 @@ def update_crew_member(
     request: HttpRequest, crew_member_id: UUID, payload: CrewMemberPatch
 ) -> dict[str, Any]:
     user = require(request, "crew.manage")
-    member = CrewMember.objects.filter(pk=crew_member_id).first()
-    if member is None:
-        raise NotFound("crew member")
+    member = _crew_member(crew_member_id)
     fields = payload.model_dump(exclude_unset=True)
     reject_nulls(fields, nullable=frozenset({"license_expires", "home_base"}))
     if "home_base" in fields:
@@ -542,12 +552,9 @@ def request_time_off(
     request: HttpRequest, crew_member_id: UUID, payload: PeriodIn
 ) -> Status[dict[str, Any]]:
     """Crew ask for their own time off; the office may file it for anyone."""
-    user = actor(request)
-    if not has_permission(user, "crew.manage"):
+    if not has_permission(actor(request), "crew.manage"):
         require(request, "time_off.request")
-    member = CrewMember.objects.filter(pk=crew_member_id).first()
-    if member is None or (not has_permission(user, "crew.manage") and member.user_id != user.pk):
-        raise NotFound("crew member")
+    user, member = _own_or_managed(request, crew_member_id)
     period = services.time_off_request(
         actor=user, member=member, start=payload.start, end=payload.end, reason=payload.reason
     )
@@ -557,8 +564,8 @@ def request_time_off(
 def _own_or_managed(request: HttpRequest, crew_member_id: UUID) -> tuple[User, CrewMember]:
     """The office manages everyone; crew only themselves (others are simply not found)."""
     user = require(request, "jobs.view")
-    member = CrewMember.objects.filter(pk=crew_member_id).first()
-    if member is None or (not has_permission(user, "crew.manage") and member.user_id != user.pk):
+    member = _crew_member(crew_member_id)
+    if not has_permission(user, "crew.manage") and member.user_id != user.pk:
         raise NotFound("crew member")
     return user, member
 
@@ -572,9 +579,7 @@ def _hours_out(member: CrewMember) -> list[dict[str, Any]]:
 @crew_router.get("/{crew_member_id}/working-hours", response={200: list[WorkingDay], **PROBLEM})
 def get_working_hours(request: HttpRequest, crew_member_id: UUID) -> list[dict[str, Any]]:
     require(request, "crew.view")
-    member = CrewMember.objects.filter(pk=crew_member_id).first()
-    if member is None:
-        raise NotFound("crew member")
+    member = _crew_member(crew_member_id)
     return _hours_out(member)
 
 
@@ -584,9 +589,7 @@ def set_working_hours(
 ) -> list[dict[str, Any]]:
     """Replace the person's weekly hours (an empty list: any time)."""
     user = require(request, "crew.manage")
-    member = CrewMember.objects.filter(pk=crew_member_id).first()
-    if member is None:
-        raise NotFound("crew member")
+    member = _crew_member(crew_member_id)
     services.working_hours_set(
         actor=user, member=member, days=[d.model_dump() for d in payload.days]
     )
@@ -649,18 +652,14 @@ def create_truck(request: HttpRequest, payload: TruckIn) -> Status[dict[str, Any
 @trucks_router.get("/{truck_id}", response={200: TruckOut, **PROBLEM})
 def get_truck(request: HttpRequest, truck_id: UUID) -> dict[str, Any]:
     require(request, "crew.view")
-    truck = Truck.objects.filter(pk=truck_id).first()
-    if truck is None:
-        raise NotFound("truck")
+    truck = _truck(truck_id)
     return truck_out(truck)
 
 
 @trucks_router.patch("/{truck_id}", response={200: TruckOut, **PROBLEM})
 def update_truck(request: HttpRequest, truck_id: UUID, payload: TruckPatch) -> dict[str, Any]:
     user = require(request, "crew.manage")
-    truck = Truck.objects.filter(pk=truck_id).first()
-    if truck is None:
-        raise NotFound("truck")
+    truck = _truck(truck_id)
     fields = payload.model_dump(exclude_unset=True)
     reject_nulls(fields)
     return truck_out(services.save_resource(actor=user, instance=truck, fields=fields))
@@ -671,9 +670,7 @@ def add_maintenance(
     request: HttpRequest, truck_id: UUID, payload: PeriodIn
 ) -> Status[dict[str, Any]]:
     user = require(request, "crew.manage")
-    truck = Truck.objects.filter(pk=truck_id).first()
-    if truck is None:
-        raise NotFound("truck")
+    truck = _truck(truck_id)
     window = services.maintenance_create(
         actor=user, truck=truck, start=payload.start, end=payload.end, reason=payload.reason
     )
