@@ -121,3 +121,39 @@ def test_crew_plan_follows_the_tariffs_tables_where_it_has_them() -> None:
     content["tariff"]["crew_by_volume"].reverse()
     with pytest.raises(ValueError, match="crew_by_volume: cubic feet must rise"):
         load_ruleset(content)
+
+
+def test_a_ruleset_may_bring_its_own_room_templates() -> None:
+    from simplepro.pricing.defaults import default_ruleset
+    from simplepro.pricing.inventory import room_templates
+    from simplepro.pricing.ruleset import RulesetError, load_ruleset
+
+    assert room_templates(default_ruleset().tariff) is ROOM_TEMPLATES  # unset: SimplePro's
+    content = default_ruleset().model_dump(mode="json")
+    content["tariff"]["room_templates"] = {"garage": {"bicycle": 2, "toolbox": 1}}
+    assert room_templates(load_ruleset(content).tariff) == {"garage": {"bicycle": 2, "toolbox": 1}}
+    content["tariff"]["room_templates"] = {"garage": {"bicycle": 0}}
+    with pytest.raises(RulesetError, match=r"room_templates\.garage\.bicycle"):
+        load_ruleset(content)
+
+
+@pytest.mark.django_db
+def test_the_builder_offers_the_active_rulesets_room_templates(
+    personas: Any, api_as: Any, web_as: Any
+) -> None:
+    from simplepro.pricing.defaults import default_ruleset
+
+    admin = api_as(personas["admin"])
+    content = {**default_ruleset().model_dump(mode="json"), "version": "2027.9"}
+    content["tariff"] = {
+        **content["tariff"],
+        "room_templates": {"garage": {"sofa_3_seat": 1, "no_such_item": 3}},
+    }
+    stored = admin.post_json("/api/rulesets", {"content": content}).json()
+    admin.post(f"/api/rulesets/{stored['id']}/activate")
+    assert admin.get("/api/inventory/templates").json() == [
+        {"key": "garage", "items": {"sofa_3_seat": 1, "no_such_item": 3}}
+    ]
+    room = web_as(personas["sales"]).get("/estimates/builder/room/", {"room_template": "garage"})
+    text = room.content.decode()
+    assert "Sofa (3 seats)" in text and "no_such_item" not in text  # unknown items left out

@@ -23,7 +23,7 @@ from simplepro.estimates.inventory import company_item_create, company_items, fu
 from simplepro.estimates.models import Estimate, EstimateVersion
 from simplepro.estimates.views import quote_response
 from simplepro.pricing import EstimateInput, PricingResult, price
-from simplepro.pricing.inventory import ROOM_TEMPLATES, Item, catalogue, crew_plan, totals
+from simplepro.pricing.inventory import Item, catalogue, crew_plan, room_templates, totals
 
 estimates_router = Router(tags=["estimates"])
 EstimateStatusName = Literal["draft", "sent", "accepted", "declined", "expired"]
@@ -374,7 +374,8 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[dict[str, Any]]
 @inventory_router.get("/templates", response={200: list[TemplateOut], **PROBLEM})
 def list_templates(request: HttpRequest) -> list[dict[str, Any]]:
     require(request, "inventory.view")
-    return [{"key": key, "items": items} for key, items in ROOM_TEMPLATES.items()]
+    tariff = services.ruleset_of(services.ruleset_active()).tariff
+    return [{"key": key, "items": items} for key, items in room_templates(tariff).items()]
 
 
 @inventory_router.post("/totals", response={200: SurveyOut, **PROBLEM})

@@ -46,7 +46,7 @@ from simplepro.estimates.models import (
 )
 from simplepro.estimates.quote import quote_of, render_pdf
 from simplepro.pricing import price
-from simplepro.pricing.inventory import ROOM_TEMPLATES, Item, crew_plan, move_sizes
+from simplepro.pricing.inventory import Item, crew_plan, move_sizes, room_templates
 from simplepro.pricing.ruleset import Tariff
 
 logger = structlog.get_logger(__name__)
@@ -181,7 +181,7 @@ class EstimateBuilderView(PermissionRequiredMixin, View):
             "form": form,
             "estimate": estimate,
             "customers": customers.order_by("name")[:500],
-            "templates": sorted(ROOM_TEMPLATES),
+            "templates": sorted(room_templates(_active_tariff())),
             "catalogue": sorted(full_catalogue().values(), key=lambda i: (i.room, i.name)),
             **extra,
         }
@@ -315,7 +315,12 @@ class BuilderRoomView(PermissionRequiredMixin, View):
             response = render(request, "estimates/partials/item_row.html", context)
         else:
             template = request.GET.get("room_template", "")
-            items = ROOM_TEMPLATES.get(template, {})
+            # unknown item keys in a ruleset's template are left out, not failed on
+            items = {
+                k: q
+                for k, q in room_templates(_active_tariff()).get(template, {}).items()
+                if k in known
+            }
             name = template.replace("_", " ").capitalize() if items else "Room"
             room = {
                 "token": secrets.token_hex(4),

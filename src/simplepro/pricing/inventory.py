@@ -284,3 +284,10 @@ def move_sizes(tariff: Tariff | None = None) -> list[tuple[str, str, Decimal]]:
     if tariff is not None and tariff.move_sizes:
         return [(m.key, m.label, m.cubic_feet) for m in tariff.move_sizes]
     return list(MOVE_SIZES)
+
+
+def room_templates(tariff: Tariff | None = None) -> dict[str, dict[str, int]]:
+    """The ruleset's room templates where it has them, else SimplePro's (above)."""
+    if tariff is not None and tariff.room_templates:
+        return dict(tariff.room_templates)
+    return ROOM_TEMPLATES

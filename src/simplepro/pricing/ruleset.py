@@ -109,6 +109,17 @@ class Tariff(Strict):
         default=None, gt=0, le=1000, exclude_if=_omit_none
     )
     move_sizes: list[MoveSize] | None = added_later()
+    # Room templates (room → catalogue item → quantity) to start a survey; unset: SimplePro's.
+    room_templates: (
+        dict[
+            Annotated[str, Field(pattern=r"^[a-z0-9_]{2,40}$")],
+            dict[
+                Annotated[str, Field(pattern=r"^[a-z0-9_]{2,100}$")],
+                Annotated[int, Field(ge=1, le=100)],
+            ],
+        ]
+        | None
+    ) = added_later()
 
 
 class Calendar(Strict):
