@@ -147,6 +147,7 @@ def test_crew_ask_for_time_off_and_the_dispatcher_answers(
     free.refresh_from_db()
     assert free.status == "approved"
     assert phone.get("/dispatch/time-off/").status_code == 403
+    assert office.post("/dispatch/time-off/", {"time_off_id": "x'; --"}).status_code == 404
 
 
 def test_administrators_edit_the_checklists_on_a_page(personas: Any, web_as: Any) -> None:

@@ -38,14 +38,6 @@ def job_get(*, viewer: User, job_id: UUID) -> Job | None:
     return with_assignments(visible_jobs(viewer=viewer)).filter(pk=job_id).first()
 
 
-def jobs_between(*, viewer: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Job]:
-    """Jobs whose booked block overlaps [start, end), with assignments: two queries whatever
-    the number of jobs."""
-    return with_assignments(
-        visible_jobs(viewer=viewer).filter(scheduled_start__lt=end, scheduled_end__gt=start)
-    ).order_by("scheduled_start", "number")
-
-
 CALENDAR_JOB_FIELDS = (
     "id", "number", "status", "job_type", "customer_id", "customer__name", "scheduled_start",
     "scheduled_end", "arrival_window_start", "arrival_window_end", "pickup_address",

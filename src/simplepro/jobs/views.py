@@ -389,7 +389,8 @@ class TimeOffReviewView(PermissionRequiredMixin, View):
         return render(request, "jobs/time_off.html", {"pending": pending, "recent": recent})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        period = TimeOff.objects.filter(pk=request.POST.get("time_off_id") or 0).first()
+        raw_id = request.POST.get("time_off_id", "")
+        period = TimeOff.objects.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
         if period is None:
             raise Http404("No such request.")
         try:

@@ -14,13 +14,14 @@ explicit data, so the one engine can reproduce it without looking at rule ids:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from simplepro.pricing.clauses import Fold
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)  # Monday first, as date.weekday() counts
 Side = Literal["pickup", "delivery"]
 RoundingPoint = Literal["rule_impact", "handicap_impact", "handicap_price", "breakdown"]
 ROUNDING_POINTS: tuple[RoundingPoint, ...] = (

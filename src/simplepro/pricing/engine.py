@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simplepro.pricing import v3
 from simplepro.pricing.clauses import MISSING, Lookup, to_number
-from simplepro.pricing.compat import V3Compatibility
+from simplepro.pricing.compat import WEEKDAYS, V3Compatibility
 from simplepro.pricing.inputs import EstimateInput
-from simplepro.pricing.jsmath import js_round2
+from simplepro.pricing.jsmath import js_max, js_round2
 from simplepro.pricing.money import ZERO, cents
 from simplepro.pricing.quantities import DECIMAL, FLOAT64, Numbers, Quantity, parse_quantity
 from simplepro.pricing.ruleset import (
@@ -33,7 +33,6 @@ from simplepro.pricing.ruleset import (
     ValuationPolicy,
 )
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 BUCKETS = (
     "labor",
     "travel",
@@ -229,7 +228,7 @@ def _float_arithmetic(compat: V3Compatibility) -> Arithmetic:
         number=lambda value: float(to_number(value)),
         rule_impact=js_round2 if "rule_impact" in compat.rounding_points else float,
         percent=lambda running, amount: running * amount,  # percentages: fraction
-        max=lambda a, b: math.nan if math.isnan(a) or math.isnan(b) else max(a, b),
+        max=js_max,
     )
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from simplepro.pricing.clauses import to_number
-from simplepro.pricing.compat import WeekRates
+from simplepro.pricing.compat import WEEKDAYS, WeekRates
+from simplepro.pricing.inputs import Service
 from simplepro.pricing.ruleset import Ruleset, RulesetError, load_ruleset
 from simplepro.pricing.v3 import parse_moment
 
@@ -25,8 +26,7 @@ OPERATORS = frozenset(
 ACTIONS = frozenset(
     {"add_fixed", "add_percentage", "multiply", "set_minimum", "set_maximum", "replace"}
 )
-SERVICES = ("local", "long_distance", "storage", "packing_only")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SERVICES = get_args(Service)
 # The original's add_fixed meant something else for two rule ids (SEMANTICS.md §2).
 SPECIAL_QUANTITIES = {
     "crew_size_adjustment": "max(0, crewSize - 2) * estimatedDuration",
@@ -142,7 +142,7 @@ def _week_rows(rows: Any) -> list[dict[str, Any]]:
         rates = {d: float(to_number(row.get(d))) for d in WEEKDAYS if d in row}
         rates = {d: r for d, r in rates.items() if not math.isnan(r)}
         if not math.isnan(crew):
-            converted.append(WeekRates(crew_size=crew, rates=rates).model_dump())  # type: ignore[arg-type]
+            converted.append(WeekRates(crew_size=crew, rates=rates).model_dump())
     return converted
 
 

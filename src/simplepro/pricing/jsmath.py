@@ -21,6 +21,16 @@ def js_round(value: float) -> float:
     return float(result) if result != 0 else math.copysign(0.0, value)
 
 
+def js_max(*values: float) -> float:
+    """`Math.max`: NaN if any value is NaN (Python's max would quietly skip it)."""
+    return math.nan if any(math.isnan(v) for v in values) else max(values)
+
+
+def js_min(*values: float) -> float:
+    """`Math.min`, NaN-propagating like js_max."""
+    return math.nan if any(math.isnan(v) for v in values) else min(values)
+
+
 def js_round2(value: float) -> float:
     """`Math.round(value * 100) / 100`, the original's money rounding."""
     return js_round(value * 100) / 100

@@ -10,21 +10,14 @@ SimplePro-v3 compatibility ruleset in doubles with JavaScript's Math.max/min (Na
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from simplepro.pricing.jsmath import js_max, js_min
+
 Lookup = Callable[[str], Any]
-
-
-def _js_max(*values: float) -> float:
-    return math.nan if any(math.isnan(v) for v in values) else max(values)
-
-
-def _js_min(*values: float) -> float:
-    return math.nan if any(math.isnan(v) for v in values) else min(values)
 
 
 @dataclass(frozen=True)
@@ -39,7 +32,7 @@ class Numbers:
 DECIMAL = Numbers(
     name="decimal", constant=lambda value: Decimal(str(value)), functions={"max": max, "min": min}
 )
-FLOAT64 = Numbers(name="float64", constant=float, functions={"max": _js_max, "min": _js_min})
+FLOAT64 = Numbers(name="float64", constant=float, functions={"max": js_max, "min": js_min})
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,

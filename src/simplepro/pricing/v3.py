@@ -14,14 +14,14 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from simplepro.pricing.clauses import MISSING, holds, to_number
-from simplepro.pricing.compat import V3Base, V3Handicap, WeekRates
-from simplepro.pricing.jsmath import js_round2
+from simplepro.pricing.compat import WEEKDAYS, V3Base, V3Handicap, WeekRates
+from simplepro.pricing.inputs import Service
+from simplepro.pricing.jsmath import js_max, js_round2
 
-SERVICES = frozenset({"local", "long_distance", "storage", "packing_only"})
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SERVICES = frozenset(get_args(Service))
 
 
 class V3InputError(ValueError):
@@ -101,10 +101,6 @@ def _or(value: Any, default: float) -> float:
     return default if falsy else float(to_number(value))
 
 
-def _js_max(*values: float) -> float:
-    return math.nan if any(math.isnan(v) for v in values) else max(values)
-
-
 def _week_rate(rows: list[WeekRates], crew: Any, weekday: str | None) -> float:
     """The rate of the row for this crew size; rows are found with `===` (text "3" is no 3)."""
     if weekday is None or isinstance(crew, bool) or not isinstance(crew, int | float):
@@ -128,8 +124,8 @@ def base_price(estimate: V3Input, base: V3Base) -> float:
         if _or(rate, 0) != 0:
             billable = _or(estimate.get("estimatedDuration"), base.default_hours)
             if service == "local":
-                minimum = tariff.min_hours.get(weekday, 0.0)  # type: ignore[call-overload]
-                billable = _js_max(billable, _or(minimum, base.default_hours))
+                minimum = tariff.min_hours.get(weekday, 0.0) if weekday else 0.0
+                billable = js_max(billable, _or(minimum, base.default_hours))
             return rate * billable
     if tariff is not None and service == "long_distance" and tariff.weight_brackets is not None:
         bracket = next(
@@ -139,7 +135,7 @@ def base_price(estimate: V3Input, base: V3Base) -> float:
         if bracket is not None and _or(bracket.rate, 0) != 0:
             return weight * bracket.rate
     if service == "local":
-        extra = _js_max(0, crew - base.local_crew_included)
+        extra = js_max(0, crew - base.local_crew_included)
         return (base.local_hourly + base.local_extra_crew_hourly * extra) * hours
     if service == "long_distance":
         return base.long_distance_per_lb * weight
@@ -165,7 +161,7 @@ def apply_handicap(
         impact = running * tariff.percent / 100
         if tariff.flights_of:
             flights = sum(_flights(estimate, side) for side in tariff.flights_of)
-            impact *= _js_max(flights, 1)
+            impact *= js_max(flights, 1)
         return impact_point(impact), price_point(running + impact)
     fixed = handicap.fixed_amount if handicap.fixed_amount > 0 else 0.0
     if handicap.fixed_per_flight_of is not None:
