@@ -1,4 +1,5 @@
-"""Estimates (calculate, save, list, verify) and the inventory catalogue (issue 3, in progress).
+"""Estimates (calculate, save, version, send, decide, verify, quote PDF) and the inventory
+catalogue with company items.
 
 Estimates are priced with the active stored ruleset (SimplePro's default until an admin
 activates another); each saved version keeps the ruleset that priced it."""
