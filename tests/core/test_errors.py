@@ -97,6 +97,14 @@ def test_request_id_is_echoed_or_generated(api: Any) -> None:
     assert len(generated) == 32 and " " not in generated
 
 
+def test_every_response_names_the_build_that_answered(api: Any, client: Any) -> None:
+    from simplepro import __version__
+
+    assert api.get("/api/auth/me")["X-SimplePro-Version"] == __version__
+    assert client.get("/api/health")["X-SimplePro-Version"] == __version__
+    assert client.get("/no-such-page/")["X-SimplePro-Version"] == __version__
+
+
 def test_request_id_is_in_the_json_log_line(api: Any, caplog: Any) -> None:
     import json
     import logging

@@ -25,6 +25,9 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
         check=True, capture_output=True,
     )  # fmt: skip
     site = SITE.read_text().replace("/etc/ssl/simplepro/fullchain.pem", str(cert))
+    site = site.replace(
+        "/etc/nginx/simplepro/upstream.conf", str(REPO / "deploy/nginx/upstream.conf")
+    )
     site = site.replace("/etc/ssl/simplepro/privkey.pem", str(key))
     (tmp_path / "site.conf").write_text(site)
     (tmp_path / "logs").mkdir()
@@ -44,8 +47,14 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
 def test_the_site_keeps_its_promises() -> None:
     site = SITE.read_text()
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in site
-    assert "least_conn;" in site and "keepalive" in site
-    assert re.search(r"max_fails=\d+ fail_timeout=\d+s", site)
+    for upstream in (
+        REPO / "deploy/nginx/upstream.conf",
+        REPO / "deploy/compose/nginx/upstream.conf",
+    ):
+        pool = upstream.read_text()
+        assert "upstream simplepro_app {" in pool
+        assert "least_conn;" in pool and "keepalive" in pool
+        assert re.search(r"max_fails=\d+ fail_timeout=\d+s", pool)
     assert "Strict-Transport-Security" in site
     assert "client_max_body_size 10m;" in site  # = SIMPLEPRO_MAX_UPLOAD's default
     assert "application/problem+json" in site

@@ -12,6 +12,7 @@ import structlog
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from simplepro import __version__
 from simplepro.core import metrics
 from simplepro.core.clientip import client_ip
 from simplepro.core.context import request_id_var
@@ -67,6 +68,8 @@ class RequestContextMiddleware:
         metrics.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         metrics.HTTP_LATENCY.labels(request.method, route).observe(elapsed)
         response["X-Request-ID"] = request_id
+        # Which build answered: a rollout (and the deployment rehearsal) can see it per response.
+        response["X-SimplePro-Version"] = __version__
         user = getattr(request, "user", None)
         api_user = getattr(request, "auth", None)
         user_id = getattr(api_user or user, "pk", None)
