@@ -37,13 +37,13 @@ test: $(VENV)/.dev
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests bench .ci
-	$(BIN)/ruff format --check src tests bench .ci
+	$(BIN)/ruff check src tests bench .ci deploy
+	$(BIN)/ruff format --check src tests bench .ci deploy
 	$(BIN)/mypy
 
 format: $(VENV)/.dev
-	$(BIN)/ruff format src tests bench .ci
-	$(BIN)/ruff check --fix src tests bench .ci
+	$(BIN)/ruff format src tests bench .ci deploy
+	$(BIN)/ruff check --fix src tests bench .ci deploy
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
