@@ -20,6 +20,7 @@ def test_readiness_reports_each_dependency(client: Client, settings: Any) -> Non
     assert checks["db"]["status"] == "ok" and checks["db"]["latency_ms"] >= 0
     expected_redis = "ok" if settings.REDIS_URL else "not_configured"
     assert checks["redis"]["status"] == expected_redis
+    assert checks["migrations"]["status"] == "ok"
 
 
 def test_dead_redis_fails_readiness(client: Client, settings: Any) -> None:
@@ -86,3 +87,27 @@ def test_metrics_refuse_everyone_in_production_without_protection(
     settings.METRICS_TOKEN = ""
     settings.METRICS_ALLOWED_IPS = []
     assert client.get("/metrics").status_code == 403
+
+
+def test_readiness_fails_while_a_migration_of_this_build_is_not_applied(tmp_path: Any) -> None:
+    """A real server on a schema one migration behind its code: not ready, naming the
+    migration; ready as soon as the migration is applied, without a restart."""
+    import requests
+
+    from tests.server import cli_env, run_cli, running_server
+
+    env = cli_env(tmp_path)
+    assert run_cli("migrate", env=env).returncode == 0
+    behind = run_cli("migrate", "jobs", "0005", env=env)
+    assert behind.returncode == 0, behind.stderr
+    with running_server(env, migrate=False) as base:
+        ready = requests.get(f"{base}/api/health/ready", timeout=10)
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["migrations"] == {
+            "status": "error",
+            "error": "1 migration(s) not applied: jobs.0006_working_hours",
+            "latency_ms": ready.json()["checks"]["migrations"]["latency_ms"],
+        }
+        assert requests.get(f"{base}/api/health", timeout=5).status_code == 200
+        assert run_cli("migrate", env=env).returncode == 0
+        assert requests.get(f"{base}/api/health/ready", timeout=10).status_code == 200

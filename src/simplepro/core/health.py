@@ -2,8 +2,9 @@
 that a load balancer or Prometheus never depends on them.
 
 /api/health        liveness: the process answers; touches nothing else.
-/api/health/ready  readiness: the database and (when configured) Redis answer; 503 otherwise.
-/api/health/{db,redis,storage}  one dependency each.
+/api/health/ready  readiness: the database and (when configured) Redis answer, and every
+                   migration this build ships is applied; 503 otherwise.
+/api/health/{db,redis,storage,migrations}  one check each.
 """
 
 from __future__ import annotations
@@ -48,6 +49,34 @@ def check_redis() -> str:
     return "ok"
 
 
+class CheckFailed(Exception):
+    """The dependency answered and the answer is wrong; the message is safe to show publicly."""
+
+
+class _SchemaState:
+    current = False
+
+
+def check_migrations() -> str:
+    """Ready only when every migration this build ships is applied. A new build started on the
+    old schema (its migration Job failed or was skipped) must not take traffic; the previous
+    build, facing a newer schema after a rollback, has nothing pending and stays ready
+    (expand/contract: docs/operations/migrations.md). Once up to date, a process stays so:
+    migrations are never unapplied under a running server, and the probe then costs nothing."""
+    if _SchemaState.current:
+        return "ok"
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        names = [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        raise CheckFailed(f"{len(names)} migration(s) not applied: {shown}")
+    _SchemaState.current = True
+    return "ok"
+
+
 def check_storage() -> str:
     name = default_storage.save("health/probe.txt", ContentFile(b"ok"))
     default_storage.delete(name)
@@ -58,14 +87,21 @@ CHECKS: dict[str, Check] = {
     "db": check_database,
     "redis": check_redis,
     "storage": check_storage,
+    "migrations": check_migrations,
 }
-READINESS = ("db", "redis")
+READINESS = ("db", "redis", "migrations")
 
 
 def _run(name: str) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         status = CHECKS[name]()
+    except CheckFailed as failed:
+        return {
+            "status": "error",
+            "error": str(failed),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
     except Exception as exc:  # any failure of a dependency means "down"
         if name == "db":
             connection.close()  # do not keep a broken connection for the next probe
@@ -108,6 +144,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/api/health/db": ("db",),
     "/api/health/redis": ("redis",),
     "/api/health/storage": ("storage",),
+    "/api/health/migrations": ("migrations",),
 }
 
 
