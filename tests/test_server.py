@@ -107,3 +107,20 @@ def test_production_refuses_to_start_with_placeholder_secrets(tmp_path: Path) ->
     assert result.returncode == 1
     assert "Refusing to start" in result.stderr
     assert "simplepro.E004" in result.stderr + result.stdout
+
+
+def test_an_instance_metrics_folder_is_created_and_emptied_at_start(tmp_path: Path) -> None:
+    """Containers point PROMETHEUS_MULTIPROC_DIR at their own /tmp, which starts empty: the
+    folder must be made, and a previous run's files must not be summed in."""
+    folder = tmp_path / "tmpfs" / "prometheus"
+    env = cli_env(tmp_path / "data", PROMETHEUS_MULTIPROC_DIR=str(folder))
+    (tmp_path / "data").mkdir()
+    with running_server(env) as base:
+        text = requests.get(f"{base}/metrics", timeout=10).text
+        assert "simplepro_build_info" in text
+        assert any(folder.iterdir())
+        (folder / "counter_99999.db").write_bytes(b"stale")
+    with running_server(env, migrate=False) as base:
+        assert requests.get(f"{base}/metrics", timeout=10).status_code == 200
+        assert not (folder / "counter_99999.db").exists()
+    assert not (tmp_path / "data" / "prometheus").exists(), "not on the shared data folder"

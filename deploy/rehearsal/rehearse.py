@@ -387,10 +387,6 @@ class Rehearsal:
     # -- app instances --------------------------------------------------------------------------
 
     def start(self, instance: Instance, build: str, must_be_ready: bool = True) -> bool:
-        metrics = self.workdir / f"metrics-{instance.name}"
-        shutil.rmtree(metrics, ignore_errors=True)
-        metrics.mkdir()
-        self.own(metrics)
         log = open(self.workdir / f"instance-{instance.name}.log", "ab")  # noqa: SIM115
         program = str(self.workdir / f"venv-{build}" / "bin" / "simplepro")
         started = time.monotonic()

@@ -32,14 +32,15 @@ def _django_setup() -> None:
 
 
 def _prepare_metrics_dir() -> None:
-    """Every worker writes its samples here; emptied at start so dead workers' counters from a
+    """Every worker writes its samples here: PROMETHEUS_MULTIPROC_DIR when the operator sets it
+    (one per instance — a container's /tmp), else <data>/prometheus. Created if missing (a
+    fresh tmpfs has no such folder) and emptied at start so dead workers' counters from a
     previous run are not summed in. Must happen before prometheus_client is imported."""
     from simplepro.core.env import env_str
 
-    if env_str("PROMETHEUS_MULTIPROC_DIR"):
-        return
+    chosen = env_str("PROMETHEUS_MULTIPROC_DIR")
     data_dir = Path(env_str("SIMPLEPRO_DATA_DIR", "data")).resolve()
-    metrics_dir = data_dir / "prometheus"
+    metrics_dir = Path(chosen).resolve() if chosen else data_dir / "prometheus"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)

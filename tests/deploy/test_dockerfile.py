@@ -66,6 +66,7 @@ def test_the_entrypoint_is_a_console_script_the_wheel_installs() -> None:
         ("HEALTHCHECK", r"/api/health"),
         ("LABEL", r"org\.opencontainers\.image\.revision"),
         ("ENV", r"SIMPLEPRO_DATA_DIR=/data"),
+        ("ENV", r"PROMETHEUS_MULTIPROC_DIR=/tmp/"),  # per container: replicas share /data
     ],
 )
 def test_image_conventions(keyword: str, pattern: str) -> None:
