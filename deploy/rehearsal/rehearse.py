@@ -32,6 +32,7 @@ and cold-start figures) and writes it as JSON to <workdir>/summary.json.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -63,7 +64,8 @@ PASSWORD = os.urandom(16).hex()
 BOUNDARY = "simplepro-rehearsal-boundary"
 # nginx's access log in the rehearsal's format: end time, duration, upstream(s), status.
 ACCESS_LINE = re.compile(r'^(?P<msec>\S+) (?P<duration>\S+) (?P<upstream>.+) (?P<status>\d{3}) "')
-IMPORT_ROWS = 5000  # the most one import takes; long enough to be in flight at SIGTERM  # throw-away users of a throw-away database
+IMPORT_ROWS = 5000
+NEWCOMER_EVERY = 7.0  # seconds between logins through nginx (its login limit: 10 a minute)  # the most one import takes; long enough to be in flight at SIGTERM  # throw-away users of a throw-away database
 STARTED = time.monotonic()
 
 
@@ -98,6 +100,7 @@ class Outcome:
     ended: float
     version: str
     error: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -135,6 +138,9 @@ class Rehearsal:
         self.created: list[str] = []
         self.imported: dict[str, int] = {}
         self.admin_token = ""
+        self.passwords: dict[str, str] = {}
+        self.jwt_keys: list[dict[str, str]] = []
+        self.signing_kids: set[str] = set()
         self._lock = threading.Lock()
 
     # -- processes as the non-root user -------------------------------------------------------
@@ -286,30 +292,77 @@ class Rehearsal:
         program = str(self.workdir / f"venv-{build}" / "bin" / "simplepro")
         return self.run(program, *args, env=self.app_env(), stdin=stdin)
 
-    def stand_up(self) -> None:
+    # Credentials the rehearsal rotates: PostgreSQL login roles (blue now, green next, both
+    # members of a NOLOGIN owner role that owns every object) and a Redis ACL user with a
+    # password that is replaced by a second one.
+
+    def role(self, colour: str) -> str:
+        return f"{self.database}_{colour}"
+
+    def database_url(self, colour: str) -> str:
         admin = urllib.parse.urlsplit(self.args.postgres)
-        database_url = admin._replace(path=f"/{self.database}").geturl()
-        psql = ["psql", self.args.postgres, "-v", "ON_ERROR_STOP=1", "-q", "-c"]
-        subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'],
-                       check=True)  # fmt: skip
-        subprocess.run([*psql, f'CREATE DATABASE "{self.database}"'], check=True)
-        subprocess.run(["redis-cli", "-u", self.args.redis, "FLUSHDB"], check=True,
-                       capture_output=True)  # fmt: skip
+        login = self.role(colour)
+        netloc = f"{login}:{self.passwords[colour]}@{admin.hostname}:{admin.port or 5432}"
+        return admin._replace(netloc=netloc, path=f"/{self.database}").geturl()
+
+    def redis_url(self, password: str) -> str:
+        admin = urllib.parse.urlsplit(self.args.redis)
+        netloc = f"{self.role('redis')}:{password}@{admin.hostname}:{admin.port or 6379}"
+        return admin._replace(netloc=netloc).geturl()
+
+    def psql(self, sql: str, database: str = "") -> str:
+        url = self.args.postgres
+        if database:
+            url = urllib.parse.urlsplit(url)._replace(path=f"/{database}").geturl()
+        return subprocess.run(
+            ["psql", url, "-v", "ON_ERROR_STOP=1", "-qtA", "-c", sql],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+
+    def redis(self, *command: str, url: str = "") -> str:
+        done = subprocess.run(
+            ["redis-cli", "-u", url or self.args.redis, *command],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        return done.stdout.strip()
+
+    def drop_credentials(self) -> None:
+        self.psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        for colour in ("blue", "green", "owner"):
+            self.psql(f'DROP ROLE IF EXISTS "{self.role(colour)}"')
+        self.redis("ACL", "DELUSER", self.role("redis"))
+
+    def stand_up(self) -> None:
+        self.drop_credentials()
+        self.passwords = {c: os.urandom(16).hex() for c in ("blue", "green", "redis1", "redis2")}
+        owner = self.role("owner")
+        self.psql(f'CREATE ROLE "{owner}" NOLOGIN')
+        for colour in ("blue", "green"):
+            login = self.role(colour)
+            self.psql(f"CREATE ROLE \"{login}\" LOGIN PASSWORD '{self.passwords[colour]}' "
+                      f'IN ROLE "{owner}"')  # fmt: skip
+            # Every session acts as the owner role, so objects a migration creates belong to
+            # it and the next login role can use and alter them.
+            self.psql(f"ALTER ROLE \"{login}\" SET role = '{owner}'")
+        self.psql(f'CREATE DATABASE "{self.database}" OWNER "{owner}"')
+        self.redis("ACL", "SETUSER", self.role("redis"), "on", f">{self.passwords['redis1']}",
+                   "~*", "&*", "+@all")  # fmt: skip
+        self.redis("FLUSHDB")
         token = os.urandom(24).hex()
+        self.jwt_keys = [{"kid": "rehearsal-1", "secret": os.urandom(48).hex()}]
         self.write_secret("simplepro_secret_key", os.urandom(48).hex())
-        self.write_secret(
-            "simplepro_jwt_keys", json.dumps([{"kid": "rehearsal", "secret": os.urandom(48).hex()}])
-        )
-        self.write_secret("simplepro_database_url", database_url)
-        self.write_secret("simplepro_redis_url", self.args.redis)
+        self.write_secret("simplepro_jwt_keys", json.dumps(self.jwt_keys))
+        self.write_secret("simplepro_database_url", self.database_url("blue"))
+        self.write_secret("simplepro_redis_url", self.redis_url(self.passwords["redis1"]))
         self.write_secret("simplepro_metrics_token", token)
         (self.workdir / "data").mkdir(exist_ok=True)
         self.own(self.workdir / "data")
         say("check-deploy: " + self.simplepro("good", "check-deploy").strip().splitlines()[-1])
         self.simplepro("good", "migrate")
         say("migrations applied")
-        for number in range(self.args.clients + 1):
-            role, name = ("admin", "admin") if number == 0 else ("sales", f"mover{number}")
+        people = [("admin", "admin"), ("sales", "newcomer")]
+        people += [("sales", f"mover{n}") for n in range(1, self.args.clients + 1)]
+        for role, name in people:
             self.simplepro("good", "createuser", "--username", name, "--email",
                            f"{name}@rehearsal.example", "--role", role, "--password-stdin",
                            stdin=PASSWORD + "\n")  # fmt: skip
@@ -481,7 +534,9 @@ class Rehearsal:
             connection = http.client.HTTPSConnection(
                 "localhost", self.https_port, timeout=60, context=context
             )
-            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            headers = {"Accept": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
             payload: str | bytes | None = None
             if body is not None:
                 payload = json.dumps(body)
@@ -506,23 +561,44 @@ class Rehearsal:
         )
         if outcome.failed:
             outcome.error = data[:200].decode(errors="replace")
-        elif method == "POST" and not form:
+        elif path == "/api/customers" and method == "POST":
             with self._lock:
                 self.created.append(json.loads(data)["id"])
+        elif path == "/api/auth/login":
+            outcome.body = json.loads(data)
         return outcome
 
     @contextmanager
-    def load(self, phase: str) -> Iterator[list[Outcome]]:
+    def load(self, phase: str, newcomers: bool = False) -> Iterator[list[Outcome]]:
         """Clients at a steady pace (under nginx's per-address API limit) until the block ends
-        and at least --requests requests were made."""
+        and at least --requests requests were made. With `newcomers`, someone also logs in
+        through nginx every few seconds and uses the new token on whichever instance answers."""
         outcomes: list[Outcome] = []
         stop = threading.Event()
         interval = 1 / self.args.rate
+        minimum = 0 if newcomers else self.args.requests
+
+        def newcomer() -> None:
+            while not stop.is_set():
+                began = time.monotonic()
+                credentials = {"username": "newcomer", "password": PASSWORD}
+                login = self.request("POST", "/api/auth/login", "", credentials)
+                outcomes.append(login)
+                if login.failed:
+                    time.sleep(NEWCOMER_EVERY)
+                    continue
+                token = login.body["access_token"]
+                header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+                self.signing_kids.add(header["kid"])
+                for _ in range(5):
+                    time.sleep(0.4)
+                    outcomes.append(self.request("GET", "/api/auth/me", token))
+                time.sleep(max(0.0, NEWCOMER_EVERY - (time.monotonic() - began)))
 
         def client(number: int, token: str) -> None:
             next_at = time.monotonic() + number * interval / self.args.clients
             sent = 0
-            while not (stop.is_set() and len(outcomes) >= self.args.requests):
+            while not (stop.is_set() and len(outcomes) >= minimum):
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += interval
                 sent += 1
@@ -538,6 +614,8 @@ class Rehearsal:
             threading.Thread(target=client, args=(n, t), daemon=True)
             for n, t in enumerate(self.tokens())
         ]
+        if newcomers:
+            threads.append(threading.Thread(target=newcomer, daemon=True))
         for thread in threads:
             thread.start()
         time.sleep(2)  # traffic is flowing before anything changes
@@ -675,6 +753,53 @@ class Rehearsal:
         say(f"every response of the phase came from {good}; instance A is back on {good}")
         self.check_created()
 
+    # -- 6. secret rotation -----------------------------------------------------------------------
+
+    def rotate_secrets(self) -> None:
+        """Every secret the instances hold, rotated under load with zero failed requests and
+        no one logged out (docs/operations/secrets.md):
+        1. new JWT key added as a second, verify-only key; database login switched from the
+           blue role to the green one; Redis given a second password and the instances the
+           new one — rolling restart;
+        2. the new JWT key put first (it signs from now on; every instance already verifies
+           it) — rolling restart;
+        3. old credentials retired: the blue role may no longer log in, the old Redis
+           password is removed. (The old JWT key stays until the last token it signed has
+           expired, SIMPLEPRO_ACCESS_TOKEN_TTL.)
+        Newcomers log in through nginx all along and use their token on whichever instance
+        answers; the load clients keep tokens signed with the old key throughout."""
+        new_key = {"kid": "rehearsal-2", "secret": os.urandom(48).hex()}
+        with self.load("secret-rotation", newcomers=True) as outcomes:
+            self.write_secret("simplepro_jwt_keys", json.dumps([*self.jwt_keys, new_key]))
+            self.write_secret("simplepro_database_url", self.database_url("green"))
+            self.redis("ACL", "SETUSER", self.role("redis"), f">{self.passwords['redis2']}")
+            self.write_secret("simplepro_redis_url", self.redis_url(self.passwords["redis2"]))
+            for name, instance in self.instances.items():
+                self.restart_under_load(instance, f"rotate1{name}", outcomes)
+            self.write_secret("simplepro_jwt_keys", json.dumps([new_key, *self.jwt_keys]))
+            for name, instance in self.instances.items():
+                self.restart_under_load(instance, f"rotate2{name}", outcomes)
+            self.psql(f'ALTER ROLE "{self.role("blue")}" NOLOGIN')
+            self.redis("ACL", "SETUSER", self.role("redis"), f"<{self.passwords['redis1']}")
+            time.sleep(3)
+        phase = self.figures["phases"]["secret-rotation"]
+        check(phase["failures"] == 0, f"secret rotation: {phase['failures']} failed requests")
+        logins = sorted(self.signing_kids)
+        check(logins[-1:] == ["rehearsal-2"] and "rehearsal-1" in logins,
+              f"tokens were signed by {logins}")  # fmt: skip
+        sessions = self.psql(
+            "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity "  # noqa: S608
+            f"WHERE datname = '{self.database}' AND usename <> current_user"
+        )
+        check(sessions == self.role("green"), f"database sessions after rotation: {sessions}")
+        old = self.redis_url(self.passwords["redis1"])
+        refused = subprocess.run(["redis-cli", "-u", old, "PING"], capture_output=True, text=True)
+        check("WRONGPASS" in refused.stdout + refused.stderr, "the old Redis password still works")
+        say("secrets rotated: tokens signed before still accepted, newcomers signed with "
+            f"rehearsal-2 accepted everywhere; database sessions only as {sessions}; the old "
+            "Redis password refused")  # fmt: skip
+        self.check_created()
+
     # -- the whole rehearsal --------------------------------------------------------------------
 
     def execute(self) -> None:
@@ -689,6 +814,7 @@ class Rehearsal:
         self.smoke()
         self.rolling_restart()
         self.bad_release()
+        self.rotate_secrets()
         starts = [s for i in self.instances.values() for s in i.starts]
         self.figures["cold_start_seconds"] = {
             "min": round(min(starts), 2),
@@ -706,11 +832,8 @@ class Rehearsal:
             with suppress(Exception):
                 self.run(*self.nginx_command("-s", "quit"))
         if not self.args.keep:
-            subprocess.run(
-                ["psql", self.args.postgres, "-q", "-c",
-                 f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'],
-                check=False, capture_output=True,
-            )  # fmt: skip
+            with suppress(Exception):
+                self.drop_credentials()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -772,6 +895,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="simplepro_rehearsal")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args(argv)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", args.database):
+        parser.error("--database must be a plain lower-case identifier")
     rehearsal = Rehearsal(args)
     status = 0
     try:
