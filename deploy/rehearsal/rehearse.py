@@ -24,6 +24,10 @@ What it does, and what must hold (it exits non-zero, naming the check, if anythi
 5. Bad release under load: instance A is drained and replaced by the bad build; its readiness
    never passes, so the script keeps it out of the upstream and restores the previous build.
    Every response during the phase carries the previous build's X-SimplePro-Version.
+6. Secret rotation under load: the JWT signing key, the secret key, the database login and the
+   Redis password are rotated by rolling restarts (docs/operations/secrets.md) while people
+   keep logging in; tokens signed before stay valid, a token any instance signs is accepted by
+   every instance, the database sees only the new login, the old Redis password is refused.
 
 Prints a summary (requests, failures, p50/p95/max, longest pause in traffic, per phase; build
 and cold-start figures) and writes it as JSON to <workdir>/summary.json.
@@ -60,12 +64,11 @@ sys.path.insert(0, str(REPO / "deploy"))
 import smoke  # noqa: E402  (deploy/smoke.py: the same checks the deploy workflow runs)
 
 USER = "simplepro-rehearsal"
-PASSWORD = os.urandom(16).hex()
+PASSWORD = os.urandom(16).hex()  # throw-away users of a throw-away database
 BOUNDARY = "simplepro-rehearsal-boundary"
 # nginx's access log in the rehearsal's format: end time, duration, upstream(s), status.
 ACCESS_LINE = re.compile(r'^(?P<msec>\S+) (?P<duration>\S+) (?P<upstream>.+) (?P<status>\d{3}) "')
-IMPORT_ROWS = 5000
-NEWCOMER_EVERY = 7.0  # seconds between logins through nginx (its login limit: 10 a minute)  # the most one import takes; long enough to be in flight at SIGTERM  # throw-away users of a throw-away database
+IMPORT_ROWS = 5000  # the most one import takes; long enough to be in flight at SIGTERM
 STARTED = time.monotonic()
 
 
@@ -115,6 +118,10 @@ class Instance:
     process: subprocess.Popen[bytes] | None = None
     starts: list[float] = field(default_factory=list)  # seconds from exec to ready
 
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
 
 class Rehearsal:
     def __init__(self, args: argparse.Namespace) -> None:
@@ -140,6 +147,7 @@ class Rehearsal:
         self.admin_token = ""
         self.passwords: dict[str, str] = {}
         self.jwt_keys: list[dict[str, str]] = []
+        self.secret_key = ""
         self.signing_kids: set[str] = set()
         self._lock = threading.Lock()
 
@@ -278,6 +286,7 @@ class Rehearsal:
             "SIMPLEPRO_TRUSTED_PROXIES": "127.0.0.1",
             "SIMPLEPRO_LOG_LEVEL": "WARNING",
             "SIMPLEPRO_SECRET_KEY_FILE": str(secrets / "simplepro_secret_key"),
+            "SIMPLEPRO_SECRET_KEY_FALLBACKS_FILE": str(secrets / "simplepro_secret_key_fallbacks"),
             "SIMPLEPRO_JWT_KEYS_FILE": str(secrets / "simplepro_jwt_keys"),
             "DATABASE_URL_FILE": str(secrets / "simplepro_database_url"),
             "REDIS_URL_FILE": str(secrets / "simplepro_redis_url"),
@@ -350,7 +359,9 @@ class Rehearsal:
         self.redis("FLUSHDB")
         token = os.urandom(24).hex()
         self.jwt_keys = [{"kid": "rehearsal-1", "secret": os.urandom(48).hex()}]
-        self.write_secret("simplepro_secret_key", os.urandom(48).hex())
+        self.secret_key = os.urandom(48).hex()
+        self.write_secret("simplepro_secret_key", self.secret_key)
+        self.write_secret("simplepro_secret_key_fallbacks", "[]")
         self.write_secret("simplepro_jwt_keys", json.dumps(self.jwt_keys))
         self.write_secret("simplepro_database_url", self.database_url("blue"))
         self.write_secret("simplepro_redis_url", self.redis_url(self.passwords["redis1"]))
@@ -525,14 +536,25 @@ class Rehearsal:
         return found
 
     def request(
-        self, method: str, path: str, token: str, body: Any = None, form: bytes = b""
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: Any = None,
+        form: bytes = b"",
+        instance: Instance | None = None,
     ) -> Outcome:
-        """One request through nginx on a new connection (as separate browsers would)."""
+        """One request on a new connection (as separate browsers would): through nginx, or
+        straight to one instance when the rehearsal checks that instance itself."""
         context = ssl._create_unverified_context()  # noqa: S323  (our own self-signed cert)
         started = time.monotonic()
         try:
-            connection = http.client.HTTPSConnection(
-                "localhost", self.https_port, timeout=60, context=context
+            connection: http.client.HTTPConnection = (
+                http.client.HTTPConnection("127.0.0.1", instance.port, timeout=60)
+                if instance
+                else http.client.HTTPSConnection(
+                    "localhost", self.https_port, timeout=60, context=context
+                )
             )
             headers = {"Accept": "application/json"}
             if token:
@@ -579,21 +601,33 @@ class Rehearsal:
         minimum = 0 if newcomers else self.args.requests
 
         def newcomer() -> None:
+            """Every second someone logs in on one running instance, and every running
+            instance must accept the new token at once (nginx may send their next request
+            anywhere). An instance that is stopping and refuses the connection is no verdict."""
+            turn = 0
+            credentials = {"username": "newcomer", "password": PASSWORD}
             while not stop.is_set():
-                began = time.monotonic()
-                credentials = {"username": "newcomer", "password": PASSWORD}
-                login = self.request("POST", "/api/auth/login", "", credentials)
+                time.sleep(1.0)
+                running = [i for i in self.instances.values() if i.running]
+                if not running:
+                    continue
+                signer = running[turn % len(running)]
+                turn += 1
+                login = self.request("POST", "/api/auth/login", "", credentials, instance=signer)
+                if login.status == 0:
+                    continue
                 outcomes.append(login)
                 if login.failed:
-                    time.sleep(NEWCOMER_EVERY)
                     continue
                 token = login.body["access_token"]
                 header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
                 self.signing_kids.add(header["kid"])
-                for _ in range(5):
-                    time.sleep(0.4)
-                    outcomes.append(self.request("GET", "/api/auth/me", token))
-                time.sleep(max(0.0, NEWCOMER_EVERY - (time.monotonic() - began)))
+                for other in running:
+                    accepted = self.request("GET", "/api/auth/me", token, instance=other)
+                    if accepted.status != 0:
+                        if accepted.failed:
+                            accepted.error = f"{other.name} refused a token {signer.name} signed"
+                        outcomes.append(accepted)
 
         def client(number: int, token: str) -> None:
             next_at = time.monotonic() + number * interval / self.args.clients
@@ -647,7 +681,9 @@ class Rehearsal:
         check(phase["requests"] >= self.args.requests, "rolling restart: too few requests")
         self.check_created()
 
-    def restart_under_load(self, instance: Instance, label: str, outcomes: list[Outcome]) -> None:
+    def restart_under_load(
+        self, instance: Instance, label: str, outcomes: list[Outcome], dwell: float = 1.0
+    ) -> None:
         imports = [
             threading.Thread(target=lambda n=n: outcomes.append(self.office_import(f"{label}-{n}")))
             for n in range(3)
@@ -675,7 +711,7 @@ class Rehearsal:
             f"through nginx, all answered ({', '.join(sorted(set(in_flight)))}); exit 0")  # fmt: skip
         self.start(instance, "good")
         self.set_upstream(list(self.instances))
-        time.sleep(1)
+        time.sleep(dwell)  # instances on different settings serve side by side meanwhile
 
     def office_import(self, label: str) -> Outcome:
         rows = "".join(f"residential,Import {label} {n},rehearsal\r\n" for n in range(IMPORT_ROWS))
@@ -758,27 +794,32 @@ class Rehearsal:
     def rotate_secrets(self) -> None:
         """Every secret the instances hold, rotated under load with zero failed requests and
         no one logged out (docs/operations/secrets.md):
-        1. new JWT key added as a second, verify-only key; database login switched from the
+        1. new JWT key added as a second, verify-only key (and the new secret key as a
+           fallback); database login switched from the
            blue role to the green one; Redis given a second password and the instances the
            new one — rolling restart;
         2. the new JWT key put first (it signs from now on; every instance already verifies
-           it) — rolling restart;
+           it), and the new secret key made the key, the old one its fallback — rolling restart;
         3. old credentials retired: the blue role may no longer log in, the old Redis
            password is removed. (The old JWT key stays until the last token it signed has
            expired, SIMPLEPRO_ACCESS_TOKEN_TTL.)
-        Newcomers log in through nginx all along and use their token on whichever instance
-        answers; the load clients keep tokens signed with the old key throughout."""
+        Newcomers log in every second, each token checked on every running instance; the
+        load clients keep tokens signed with the old key throughout."""
         new_key = {"kid": "rehearsal-2", "secret": os.urandom(48).hex()}
+        new_secret_key = os.urandom(48).hex()
         with self.load("secret-rotation", newcomers=True) as outcomes:
             self.write_secret("simplepro_jwt_keys", json.dumps([*self.jwt_keys, new_key]))
+            self.write_secret("simplepro_secret_key_fallbacks", json.dumps([new_secret_key]))
             self.write_secret("simplepro_database_url", self.database_url("green"))
             self.redis("ACL", "SETUSER", self.role("redis"), f">{self.passwords['redis2']}")
             self.write_secret("simplepro_redis_url", self.redis_url(self.passwords["redis2"]))
             for name, instance in self.instances.items():
-                self.restart_under_load(instance, f"rotate1{name}", outcomes)
+                self.restart_under_load(instance, f"rotate1{name}", outcomes, dwell=4)
             self.write_secret("simplepro_jwt_keys", json.dumps([new_key, *self.jwt_keys]))
+            self.write_secret("simplepro_secret_key", new_secret_key)
+            self.write_secret("simplepro_secret_key_fallbacks", json.dumps([self.secret_key]))
             for name, instance in self.instances.items():
-                self.restart_under_load(instance, f"rotate2{name}", outcomes)
+                self.restart_under_load(instance, f"rotate2{name}", outcomes, dwell=4)
             self.psql(f'ALTER ROLE "{self.role("blue")}" NOLOGIN')
             self.redis("ACL", "SETUSER", self.role("redis"), f"<{self.passwords['redis1']}")
             time.sleep(3)

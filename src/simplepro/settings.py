@@ -65,6 +65,14 @@ def _secret(name: str, file_name: str) -> str:
 # An empty SECRET_KEY in production is reported by check-deploy (simplepro.E002) and blocks
 # start-up; it is never replaced by a default.
 SECRET_KEY = _secret("SIMPLEPRO_SECRET_KEY", "secret_key")
+# Previous secret keys, still accepted for what they signed (sessions, CSRF, password-reset and
+# quote links) so the key can be rotated without signing anyone out (docs/operations/secrets.md).
+_fallbacks: Any = env_json("SIMPLEPRO_SECRET_KEY_FALLBACKS", [])
+if not (isinstance(_fallbacks, list) and all(isinstance(k, str) and k for k in _fallbacks)):
+    raise ConfigurationError(
+        'SIMPLEPRO_SECRET_KEY_FALLBACKS must be a JSON list of keys: ["<previous secret key>"]'
+    )
+SECRET_KEY_FALLBACKS: list[str] = _fallbacks
 
 _jwt_keys: Any = env_json("SIMPLEPRO_JWT_KEYS", None)
 if _jwt_keys is None and not PRODUCTION:

@@ -72,6 +72,15 @@ def test_metrics_are_protected_in_production(client: Client, settings: Any) -> N
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer " + "m" * 40).status_code == 200
 
 
+def test_metrics_accept_old_and_new_token_during_a_rotation(client: Client, settings: Any) -> None:
+    settings.PRODUCTION = True
+    settings.METRICS_TOKEN = "n" * 40 + ", " + "o" * 40
+    for token in ("n" * 40, "o" * 40):
+        assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer " + "n" * 39).status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 403
+
+
 def test_metrics_allow_list_in_production(client: Client, settings: Any) -> None:
     settings.PRODUCTION = True
     settings.METRICS_TOKEN = ""

@@ -108,6 +108,12 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
         secret_key,
         ("simplepro.E002", "simplepro.E003", "simplepro.E004"),
     )
+    for number, fallback in enumerate(settings.SECRET_KEY_FALLBACKS):
+        findings += _secret_findings(
+            f"SIMPLEPRO_SECRET_KEY_FALLBACKS[{number}]",
+            fallback,
+            ("simplepro.E002", "simplepro.E003", "simplepro.E004"),
+        )
     if not settings.JWT_KEYS:
         findings.append(
             Error(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -131,8 +132,12 @@ def health_response(names: tuple[str, ...]) -> HttpResponse:
 def metrics_allowed(request: HttpRequest) -> bool:
     """Open on the embedded default; in production a bearer token or an IP allow-list."""
     if settings.METRICS_TOKEN:
+        # Several tokens, comma-separated, during a rotation: the new one is added, Prometheus
+        # switched to it, the old one removed (docs/operations/secrets.md).
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        return hmac.compare_digest(supplied.encode(), settings.METRICS_TOKEN.encode())
+        tokens = [t for t in re.split(r"[\s,]+", settings.METRICS_TOKEN) if t]
+        matches = [hmac.compare_digest(supplied.encode(), t.encode()) for t in tokens]
+        return any(matches)
     if settings.METRICS_ALLOWED_IPS:
         return client_ip(request) in settings.METRICS_ALLOWED_IPS
     return not settings.PRODUCTION
