@@ -667,8 +667,8 @@ class Rehearsal:
 
     def rolling_restart(self) -> None:
         """Restart A then B, again and again, until the phase has its requests. Before each
-        drain the office starts spreadsheet imports (the longest request the app serves), so
-        the instance gets SIGTERM while some of them are still running on it."""
+        drain the office starts spreadsheet imports (the longest request the app serves) on
+        that instance, so it gets SIGTERM while they are still running on it."""
         with self.load("rolling-restart") as outcomes:
             cycle = 0
             while cycle == 0 or len(outcomes) < self.args.requests:
@@ -688,9 +688,12 @@ class Rehearsal:
             threading.Thread(target=lambda n=n: outcomes.append(self.office_import(f"{label}-{n}")))
             for n in range(3)
         ]
+        # For a moment this instance alone is in the upstream, so the imports surely run on
+        # it; then it is drained while they are still running.
+        self.set_upstream([instance.name])
         for thread in imports:
             thread.start()
-        time.sleep(0.3)  # the imports reach both instances (least_conn spreads them)
+        time.sleep(0.3)
         self.set_upstream([n for n in self.instances if n != instance.name])
         sigterm_at = time.time()
         code = self.stop(instance)

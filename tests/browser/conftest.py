@@ -12,7 +12,10 @@ import pytest
 from tests.conftest import requires
 from tests.server import cli_env, run_cli, running_server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Debian's chromium here; the Chrome that hosted CI runners carry elsewhere.
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
 PASSWORD = "Browser-Test-Pass-1"
 LAUNCH_ARGS = [
     "--headless=new",
