@@ -31,7 +31,7 @@ $(VENV)/.dev: $(BIN)/python pyproject.toml
 run: $(VENV)/.runtime
 	$(BIN)/simplepro migrate
 	$(BIN)/simplepro seed-demo
-	$(BIN)/simplepro serve --host $(HOST) --port $(PORT)
+	$(BIN)/simplepro serve --with-tasks --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

@@ -74,11 +74,16 @@ def test_two_workers_share_login_limits_and_metrics(tmp_path: Path) -> None:
         )
         assert _metric(text, "simplepro_logins_total", outcome="failure") == 5
         assert "simplepro_build_info" in text
-        served_by = {
-            m.group(1)
-            for f in (tmp_path / "prometheus").iterdir()
-            if (m := re.search(r"_(\d+)\.db$", f.name))
-        }
+        # A process served requests if its counter file holds request counts (the supervisor,
+        # which imports the apps to check the deployment, only writes zeroed counters).
+        from prometheus_client.mmap_dict import MmapedDict
+
+        served_by = set()
+        for f in (tmp_path / "prometheus").iterdir():
+            if m := re.search(r"^counter_(\d+)\.db$", f.name):
+                values = MmapedDict.read_all_values_from_file(str(f))
+                if any("simplepro_http_requests_total" in key and v for key, v, *_ in values):
+                    served_by.add(m.group(1))
         assert len(served_by) == 2, f"expected both workers to serve requests, saw pids {served_by}"
 
 

@@ -1,6 +1,10 @@
 """The `simplepro` command.
 
-simplepro serve [--host H] [--port P] [--workers N]   ASGI server (uvicorn + uvloop)
+simplepro serve [--host H] [--port P] [--workers N] [--with-tasks]
+                                                       ASGI server (uvicorn + uvloop); with
+                                                       --with-tasks also a worker and the scheduler
+simplepro worker [--threads N]                         run queued tasks (any number of these)
+simplepro scheduler                                    enqueue periodic tasks (exactly one)
 simplepro migrate                                      apply migrations, create cache table
 simplepro check-deploy                                 production readiness, non-zero on error
 simplepro seed-demo                                    demo company (refused in production)
@@ -14,8 +18,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 COMMAND_ALIASES = {
     "check-deploy": "check_deploy",
@@ -26,6 +32,10 @@ COMMAND_ALIASES = {
 
 def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "simplepro.settings")
+    # Any command may count something (a worker's task, seed-demo's customers): the metric
+    # folder an operator set must exist (a container's fresh /tmp has none).
+    if metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        Path(metrics_dir).mkdir(parents=True, exist_ok=True)
     import django
 
     django.setup()
@@ -55,6 +65,11 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--with-tasks",
+        action="store_true",
+        help="also run a task worker and the scheduler (the embedded default: `make run`)",
+    )
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -70,12 +85,28 @@ def serve(argv: list[str]) -> int:
         except CommandError as exc:
             print(f"Refusing to start: {exc}", file=sys.stderr)
             return 1
-    import uvicorn
 
     print(
         f"SimplePro serving on http://{args.host}:{args.port}/ ({args.workers} worker(s))",
         flush=True,
     )
+    helpers = [
+        subprocess.Popen([sys.executable, "-m", "simplepro.cli", command])
+        for command in (("worker", "scheduler") if args.with_tasks else ())
+    ]
+    try:
+        _run_uvicorn(args)
+    finally:
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            helper.wait(timeout=30)
+    return 0
+
+
+def _run_uvicorn(args: Any) -> None:
+    import uvicorn
+
     uvicorn.run(
         "simplepro.asgi:application",
         host=args.host,
@@ -88,6 +119,38 @@ def serve(argv: list[str]) -> int:
         log_config=None,
         timeout_graceful_shutdown=20,
     )
+
+
+def worker(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="simplepro worker", description="Run queued tasks until SIGTERM."
+    )
+    parser.add_argument("--threads", type=int, default=2, help="tasks run at once (default 2)")
+    args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error("--threads must be at least 1")
+    _django_setup()
+    from simplepro.ops.queue import huey
+
+    # periodic=False: only `simplepro scheduler` enqueues periodic tasks, so N workers never
+    # mean N nightly runs. SIGTERM lets running tasks finish.
+    consumer = huey.create_consumer(
+        workers=args.threads, periodic=False, worker_type="thread", graceful_signal="TERM"
+    )
+    print(f"SimplePro worker: {args.threads} thread(s) on queue {huey.name!r}", flush=True)
+    consumer.run()
+    return 0
+
+
+def scheduler(argv: list[str]) -> int:
+    _django_setup()
+    from simplepro.ops import scheduler as periodic
+    from simplepro.ops.queue import huey
+
+    print(f"SimplePro scheduler on queue {huey.name!r}", flush=True)
+    periodic.run(huey)
     return 0
 
 
@@ -110,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         return serve(rest)
     if command == "migrate":
         return migrate(rest)
+    if command == "worker":
+        return worker(rest)
+    if command == "scheduler":
+        return scheduler(rest)
     if command == "pricing":
         from simplepro.pricing.cli import main as pricing_main
 

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "simplepro.customers",
     "simplepro.estimates",
     "simplepro.jobs",
+    "simplepro.ops",
 ]
 
 MIDDLEWARE = [
@@ -297,3 +298,13 @@ USE_I18N = False
 LOG_LEVEL = env_str("SIMPLEPRO_LOG_LEVEL", "INFO").upper()
 LOGGING_CONFIG = "simplepro.core.logging.configure"
 LOGGING: dict[str, Any] = {"level": LOG_LEVEL}
+
+# --- Task queue and schedules (simplepro.ops) ----------------------------------------------
+# Several SimplePro sites may share one Redis: each needs its own queue name.
+TASK_QUEUE_NAME = env_str("SIMPLEPRO_TASK_QUEUE", "simplepro")
+# Five-field cron expressions, in UTC; `simplepro scheduler` enqueues each task when due.
+SCHEDULES = {
+    "SIMPLEPRO_SCHEDULE_EXPIRE_ESTIMATES": env_str(
+        "SIMPLEPRO_SCHEDULE_EXPIRE_ESTIMATES", "10 0 * * *"
+    ),
+}

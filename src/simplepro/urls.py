@@ -38,6 +38,7 @@ urlpatterns = [
     path("", account_views.DashboardView.as_view(), name="dashboard"),
     path("", include("simplepro.accounts.urls")),
     path("customers/", include("simplepro.customers.urls")),
+    path("ops/", include("simplepro.ops.urls")),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
     path("ical/<str:token>.ics", jobs_views.calendar_feed, name="calendar-feed"),

@@ -26,7 +26,7 @@ CUSTOMER_ALL = frozenset(
     }
 )
 ADMINISTRATION = frozenset(
-    {"users.view", "users.manage", "company.change", "audit.view", "pricing.manage"}
+    {"users.view", "users.manage", "company.change", "audit.view", "pricing.manage", "tasks.view"}
 )
 EVERYONE = frozenset({"company.view", "inventory.view"})
 PRICING = frozenset(

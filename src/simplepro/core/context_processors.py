@@ -23,6 +23,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Company", "company-settings", "company.change"),
     ("Pricing", "ruleset-list", "pricing.manage"),
     ("Audit log", "audit-list", "audit.view"),
+    ("Background tasks", "task-list", "tasks.view"),
 )
 
 

@@ -17,6 +17,7 @@ from prometheus_client import (
 )
 
 from simplepro import __version__
+from simplepro.core.scrape import SCRAPE_TIME_COLLECTORS
 
 HTTP_REQUESTS = Counter(
     "simplepro_http_requests_total",
@@ -62,9 +63,15 @@ RATE_LIMITED = Counter(
 
 
 def render() -> tuple[bytes, str]:
-    """The exposition text for this process, or for all workers in multi-process mode."""
+    """The exposition text for this process, or for all workers in multi-process mode, plus
+    the scrape-time collectors."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        body = generate_latest(registry)
+    else:
+        body = generate_latest(REGISTRY)
+    shared = CollectorRegistry()
+    for collector in SCRAPE_TIME_COLLECTORS:
+        shared.register(collector)
+    return body + generate_latest(shared), CONTENT_TYPE_LATEST

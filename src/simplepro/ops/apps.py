@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "simplepro.ops"
+    label = "ops"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        from simplepro.core.scrape import SCRAPE_TIME_COLLECTORS
+        from simplepro.ops import queue, recording
+        from simplepro.ops.metrics import TaskCollector
+
+        recording.connect(queue.huey)
+        SCRAPE_TIME_COLLECTORS.append(TaskCollector())
+        # Every app's tasks.py registers its tasks on the one queue.
+        autodiscover_modules("tasks")
