@@ -97,7 +97,14 @@ def test_production_topology() -> None:
     assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert migrate["command"] == ["migrate"] and migrate["restart"] == "no"
     assert nginx["depends_on"]["app"]["condition"] == "service_healthy"
-    assert app["image"] == migrate["image"], "one image for every process type"
+    worker, scheduler = services["worker"], services["scheduler"]
+    assert app["image"] == migrate["image"] == worker["image"] == scheduler["image"], (
+        "one image for every process type"
+    )
+    assert worker["command"][0] == "worker" and scheduler["command"] == ["scheduler"]
+    assert scheduler["deploy"]["replicas"] == 1, "exactly one scheduler"
+    for service in (worker, scheduler):
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert app["read_only"] is True and "/tmp" in app["tmpfs"]
     assert "/api/health/ready" in " ".join(app["healthcheck"]["test"])
     assert "/api/health" in " ".join(nginx["healthcheck"]["test"])

@@ -64,7 +64,12 @@ def pod_specs(rendered: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_pods_run_locked_down(overlay: str) -> None:
     specs = pod_specs(objects(overlay))
-    assert set(specs) == {"Deployment/simplepro-web", "Job/simplepro-migrate"}
+    assert set(specs) == {
+        "Deployment/simplepro-web",
+        "Deployment/simplepro-worker",
+        "Deployment/simplepro-scheduler",
+        "Job/simplepro-migrate",
+    }
     for name, spec in specs.items():
         pod = spec["securityContext"]
         assert pod["runAsNonRoot"] is True and pod["runAsUser"] == 10001, name
@@ -97,6 +102,10 @@ def test_web_has_probes_autoscaling_and_a_disruption_budget(overlay: str) -> Non
     assert rendered["Job/simplepro-migrate"]["spec"]["template"]["spec"]["containers"][0][
         "args"
     ] == ["migrate"]
+    scheduler = rendered["Deployment/simplepro-scheduler"]["spec"]
+    assert scheduler["replicas"] == 1 and scheduler["strategy"]["type"] == "Recreate"
+    images = {spec["containers"][0]["image"] for spec in pod_specs(rendered).values()}
+    assert len(images) == 1, "one image for every process type"
     policies = [doc for doc in rendered.values() if doc["kind"] == "NetworkPolicy"]
     assert any(p["spec"]["podSelector"] == {} for p in policies), "default deny"
 

@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import requires_program
 from tests.deploy.tools import DEPLOY, load_yaml, run
 
@@ -33,7 +35,7 @@ def test_promtool_accepts_the_configuration_and_rules(tmp_path: Path) -> None:
     )
     done = run(promtool, "check", "config", str(config))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 6 rules found" in done.stdout
+    assert "SUCCESS: 8 rules found" in done.stdout
 
 
 def test_alert_rules_pass_their_unit_tests() -> None:
@@ -49,9 +51,11 @@ def test_amtool_accepts_the_alertmanager_configuration() -> None:
 
 
 def published_metrics() -> set[str]:
+    """Every metric family the app exposes: the registry's and the scrape-time collectors'."""
     from simplepro.core import metrics
+    from simplepro.ops.metrics import TaskCollector
 
-    names = set()
+    names = {family.name for family in TaskCollector().collect()}
     for collector in vars(metrics).values():
         describe = getattr(collector, "describe", None)
         if describe is not None and getattr(collector, "_name", None):
@@ -73,9 +77,11 @@ def dashboard_panels() -> list[dict[str, Any]]:
     return [panel for path in DASHBOARDS for panel in json.loads(path.read_text())["panels"]]
 
 
+@pytest.mark.django_db
 def test_rules_and_dashboards_ask_for_metrics_the_app_publishes() -> None:
     published = published_metrics()
     assert {"simplepro_http_requests", "simplepro_http_request_duration_seconds"} <= published
+    assert {"simplepro_tasks_failed", "simplepro_tasks_oldest_queued_seconds"} <= published
     exprs = alert_exprs() + [
         target["expr"] for panel in dashboard_panels() for target in panel["targets"]
     ]
