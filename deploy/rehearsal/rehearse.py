@@ -21,6 +21,8 @@ What it does, and what must hold (it exits non-zero, naming the check, if anythi
    GETs and create POSTs through nginx; each instance in turn is drained (removed from the
    upstream, `nginx -s reload`), sent SIGTERM at once with requests still in flight,
    restarted, and put back when ready. Zero failed requests; every created customer exists.
+   One scheduler too many (two, as in an overlapping failover) and two workers run throughout,
+   with the estimate expiry due every minute.
 5. Bad release under load: instance A is drained and replaced by the bad build; its readiness
    never passes, so the script keeps it out of the upstream and restores the previous build.
    Every response during the phase carries the previous build's X-SimplePro-Version.
@@ -28,6 +30,8 @@ What it does, and what must hold (it exits non-zero, naming the check, if anythi
    Redis password are rotated by rolling restarts (docs/operations/secrets.md) while people
    keep logging in; tokens signed before stay valid, a token any instance signs is accepted by
    every instance, the database sees only the new login, the old Redis password is refused.
+
+Finally the scheduled work must have run once a minute, never twice, always successfully.
 
 Prints a summary (requests, failures, p50/p95/max, longest pause in traffic, per phase; build
 and cold-start figures) and writes it as JSON to <workdir>/summary.json.
@@ -149,6 +153,7 @@ class Rehearsal:
         self.jwt_keys: list[dict[str, str]] = []
         self.secret_key = ""
         self.signing_kids: set[str] = set()
+        self.background: list[subprocess.Popen[bytes]] = []
         self._lock = threading.Lock()
 
     # -- processes as the non-root user -------------------------------------------------------
@@ -291,6 +296,8 @@ class Rehearsal:
             "DATABASE_URL_FILE": str(secrets / "simplepro_database_url"),
             "REDIS_URL_FILE": str(secrets / "simplepro_redis_url"),
             "SIMPLEPRO_METRICS_TOKEN_FILE": str(secrets / "simplepro_metrics_token"),
+            # Due every minute, so the rehearsal sees the scheduled work run several times.
+            "SIMPLEPRO_SCHEDULE_EXPIRE_ESTIMATES": "* * * * *",
         }
         if instance:
             # Instances share the data folder, so each keeps its metric files apart.
@@ -381,6 +388,7 @@ class Rehearsal:
         for instance in self.instances.values():
             self.start(instance, "good")
         self.set_upstream(["A", "B"])
+        self.start_background()
 
     # -- nginx ----------------------------------------------------------------------------------
 
@@ -468,6 +476,50 @@ class Rehearsal:
         elif must_be_ready:
             raise RehearsalFailure(f"instance {instance.name} ({build}) never ready: {body}")
         return ready
+
+    # -- background processes: two workers and (as in an overlapping failover) two schedulers --
+
+    def start_background(self) -> None:
+        program = str(self.workdir / "venv-good" / "bin" / "simplepro")
+        log = open(self.workdir / "background.log", "ab")  # noqa: SIM115
+        self.background = [
+            subprocess.Popen(
+                [program, *command],
+                env=self.app_env(f"bg{n}"),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.workdir,
+                **self._identity(),
+            )  # fmt: skip
+            for n, command in enumerate((["worker"], ["worker"], ["scheduler"], ["scheduler"]))
+        ]
+
+    def restart_background(self) -> None:
+        """SIGTERM lets running tasks finish; then the processes start with today's secrets."""
+        for process in self.background:
+            process.send_signal(signal.SIGTERM)
+        codes = [process.wait(timeout=60) for process in self.background]
+        check(codes == [0, 0, 0, 0], f"workers and schedulers exited {codes} on SIGTERM")
+        self.start_background()
+        say("workers and schedulers restarted (exit 0 on SIGTERM)")
+
+    def check_scheduled_work(self) -> None:
+        """The estimate expiry, due every minute here, ran once a minute — never twice, though
+        two schedulers ran — and every run succeeded."""
+        url = urllib.parse.urlsplit(self.args.postgres)._replace(path=f"/{self.database}").geturl()
+        rows = subprocess.run(
+            ["psql", url, "-tA", "-F", " ", "-c",
+             "SELECT to_char(date_trunc('minute', enqueued_at), 'HH24:MI'), state "
+             "FROM ops_taskrun WHERE name = 'estimates.expire_due' ORDER BY 1"],
+            check=True, capture_output=True, text=True,
+        ).stdout.split()  # fmt: skip
+        minutes, states = rows[0::2], rows[1::2]
+        check(len(minutes) >= 2, f"the scheduled task ran {len(minutes)} time(s)")
+        check(len(set(minutes)) == len(minutes), f"a minute ran twice: {minutes}")
+        check(set(states[:-1]) == {"succeeded"}, f"scheduled runs: {states}")
+        self.figures["scheduled_runs"] = len(minutes)
+        say(f"scheduled work: {len(minutes)} runs, one per minute ({minutes[0]}–{minutes[-1]}), "
+            "all succeeded, none twice")  # fmt: skip
 
     def wait_ready(self, instance: Instance, timeout: float) -> tuple[bool, str]:
         deadline = time.monotonic() + timeout
@@ -818,11 +870,13 @@ class Rehearsal:
             self.write_secret("simplepro_redis_url", self.redis_url(self.passwords["redis2"]))
             for name, instance in self.instances.items():
                 self.restart_under_load(instance, f"rotate1{name}", outcomes, dwell=4)
+            self.restart_background()
             self.write_secret("simplepro_jwt_keys", json.dumps([new_key, *self.jwt_keys]))
             self.write_secret("simplepro_secret_key", new_secret_key)
             self.write_secret("simplepro_secret_key_fallbacks", json.dumps([self.secret_key]))
             for name, instance in self.instances.items():
                 self.restart_under_load(instance, f"rotate2{name}", outcomes, dwell=4)
+            self.restart_background()
             self.psql(f'ALTER ROLE "{self.role("blue")}" NOLOGIN')
             self.redis("ACL", "SETUSER", self.role("redis"), f"<{self.passwords['redis1']}")
             time.sleep(3)
@@ -859,6 +913,7 @@ class Rehearsal:
         self.rolling_restart()
         self.bad_release()
         self.rotate_secrets()
+        self.check_scheduled_work()
         starts = [s for i in self.instances.values() for s in i.starts]
         self.figures["cold_start_seconds"] = {
             "min": round(min(starts), 2),
@@ -868,6 +923,11 @@ class Rehearsal:
         }
 
     def tear_down(self) -> None:
+        for process in self.background:
+            process.send_signal(signal.SIGTERM)
+        for process in self.background:
+            with suppress(Exception):
+                process.wait(timeout=60)
         for instance in self.instances.values():
             if instance.process is not None:
                 with suppress(Exception):
