@@ -308,3 +308,10 @@ SCHEDULES = {
         "SIMPLEPRO_SCHEDULE_EXPIRE_ESTIMATES", "10 0 * * *"
     ),
 }
+
+# --- Backups (simplepro backup; simplepro.ops.backup) ----------------------------------------
+BACKUP_DIR = Path(env_str("SIMPLEPRO_BACKUP_DIR") or DATA_DIR / "backups")
+# age public keys (age1…) backups are encrypted to; the embedded default makes its own.
+BACKUP_RECIPIENTS = env_list("SIMPLEPRO_BACKUP_RECIPIENTS")
+# The age identity that opens them: needed only to restore, fully verify or drill.
+BACKUP_IDENTITY_FILE = env_str("SIMPLEPRO_BACKUP_IDENTITY_FILE")

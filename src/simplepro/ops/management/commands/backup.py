@@ -1,0 +1,87 @@
+"""`simplepro backup create|list|verify|status` — see simplepro.ops.backup.
+
+Contract: `create` prints only the new id as its last line on stdout (progress goes to
+stderr); every subcommand exits 0 only on full success."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from simplepro.core.env import ConfigurationError
+from simplepro.ops.backup import archive, keys
+
+OFF_HOST_WARNING = (
+    "warning: a backup on this host dies with this host. Copy the backups and the age identity "
+    "({identity}) somewhere else (docs/runbooks/backup-and-restore.md)."
+)
+
+
+def _age(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    seconds = (datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds()
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{iso} ({hours} h {rest // 60} min ago)"
+
+
+class Command(BaseCommand):
+    help = "Create, list, verify backups and show their status."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="make a backup; prints its id last")
+        create.add_argument("--label", default="")
+        listing = sub.add_parser("list", help="backups, newest first")
+        listing.add_argument("--json", action="store_true")
+        verify = sub.add_parser("verify", help="check a backup (restore it with the identity)")
+        verify.add_argument("backup", help="a backup id, or `latest`")
+        sub.add_parser("status", help="the last backup and the last verification")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            getattr(self, f"_{options['action']}")(options)
+        except (archive.BackupError, ConfigurationError) as problem:
+            raise CommandError(str(problem)) from None
+
+    def _progress(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    def _create(self, options: dict[str, Any]) -> None:
+        backup_id = archive.create(label=options["label"], progress=self._progress)
+        identity = keys.identity_file() or "SIMPLEPRO_BACKUP_IDENTITY_FILE"
+        print(OFF_HOST_WARNING.format(identity=identity), file=sys.stderr)
+        self.stdout.write(backup_id)
+
+    def _list(self, options: dict[str, Any]) -> None:
+        listed = [b.public() for b in archive.backups()]
+        if options["json"]:
+            self.stdout.write(json.dumps(listed))
+            return
+        for b in listed:
+            self.stdout.write(
+                f"{b['id']}  {b['created_at']}  {b['size_bytes']:>12} B  {b['engine']:<10} "
+                f"v{b['app_version']}  verified: {b['verified_at'] or 'no'}  {b['label']}"
+            )
+
+    def _verify(self, options: dict[str, Any]) -> None:
+        result = archive.verify(options["backup"], progress=self._progress)
+        self.stdout.write(f"{result.backup_id}: " + "; ".join(result.checked) + ": ok")
+        if not result.restored:
+            self.stdout.write(
+                "NOT restored: no age identity on this host (SIMPLEPRO_BACKUP_IDENTITY_FILE), "
+                "so the contents were not decrypted or compared. Verify on a host that has it."
+            )
+
+    def _status(self, options: dict[str, Any]) -> None:
+        listed = archive.backups()
+        last = listed[0] if listed else None
+        verified = max((b.verified_at for b in listed if b.verified_at), default=None)
+        self.stdout.write(
+            f"last backup: {last.id + ' ' + _age(last.created_at) if last else 'never'}"
+        )
+        self.stdout.write(f"last full verification: {_age(verified)}")
