@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huey import SqliteHuey, crontab
+from huey import SqliteHuey, crontab, signals
 
 from simplepro.core.env import ConfigurationError
 from simplepro.ops import recording
@@ -51,13 +51,24 @@ def queue(tmp_path: Path, transactional_db: None) -> SqliteHuey:
     return queue
 
 
-def run_consumer(queue: SqliteHuey, until: Any, timeout: float = 20) -> None:
+def run_consumer(queue: SqliteHuey, finals: int, timeout: float = 30) -> None:
+    """Run a consumer until `finals` tasks have finished (succeeded, or failed for good).
+
+    Counted from Huey's own signals, not by polling the database: on the in-memory SQLite
+    test database, reading while the worker thread writes makes SQLite refuse the write."""
+    finished: list[str] = []
+
+    @queue.signal(signals.SIGNAL_COMPLETE, signals.SIGNAL_ERROR)
+    def count(signal: str, task: Any, *_: Any) -> None:
+        if signal == signals.SIGNAL_COMPLETE or not task.retries:
+            finished.append(task.id)
+
     consumer = queue.create_consumer(workers=1, periodic=False, worker_type="thread")
     consumer._set_signal_handlers = lambda: None  # pytest keeps its own
     consumer.start()
     try:
         deadline = time.monotonic() + timeout
-        while not until() and time.monotonic() < deadline:
+        while len(finished) < finals and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         consumer.stop(graceful=True)
@@ -80,10 +91,7 @@ def test_a_failing_task_is_retried_with_backoff_then_recorded(queue: SqliteHuey)
     flaky()
     broken()
 
-    def finished() -> bool:
-        return TaskRun.objects.filter(state__in=["succeeded", "failed"]).count() == 2
-
-    run_consumer(queue, finished)
+    run_consumer(queue, finals=2)
     good = TaskRun.objects.get(name="flaky")
     assert (good.state, good.attempts, good.error) == ("succeeded", 3, "")
     gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
@@ -101,7 +109,7 @@ def test_a_failing_task_is_retried_with_backoff_then_recorded(queue: SqliteHuey)
 
 def test_task_metrics_on_any_instance(queue: SqliteHuey, client: Any) -> None:
     queue.task(name="quick")(lambda: None)()
-    run_consumer(queue, lambda: TaskRun.objects.filter(state="succeeded").exists())
+    run_consumer(queue, finals=1)
     text = client.get("/metrics").content.decode()
     assert 'simplepro_tasks_succeeded_total{task="quick"} 1.0' in text
     assert 'simplepro_tasks_failed_total{task="quick"} 0.0' in text
