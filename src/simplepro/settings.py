@@ -307,6 +307,9 @@ SCHEDULES = {
     "SIMPLEPRO_SCHEDULE_EXPIRE_ESTIMATES": env_str(
         "SIMPLEPRO_SCHEDULE_EXPIRE_ESTIMATES", "10 0 * * *"
     ),
+    # The nightly backup, and the weekly full verification of the newest one.
+    "SIMPLEPRO_SCHEDULE_BACKUP": env_str("SIMPLEPRO_SCHEDULE_BACKUP", "30 2 * * *"),
+    "SIMPLEPRO_SCHEDULE_BACKUP_VERIFY": env_str("SIMPLEPRO_SCHEDULE_BACKUP_VERIFY", "0 4 * * 0"),
 }
 
 # --- Backups (simplepro backup; simplepro.ops.backup) ----------------------------------------

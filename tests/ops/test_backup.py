@@ -138,7 +138,9 @@ def test_a_failed_backup_leaves_nothing_and_says_why(site: dict[str, str]) -> No
     assert all(not b["id"].startswith(".") for b in listed), "a partial backup is never listed"
 
 
-def test_a_flipped_byte_anywhere_fails_verification(tmp_path: Path, settings: Any) -> None:
+def test_a_flipped_byte_anywhere_fails_verification(
+    tmp_path: Path, settings: Any, client: Any, db: None
+) -> None:
     """20 times: one byte flipped at a random offset in a random part (the manifest
     included); verify must fail every time and say what is wrong. (The checks are the same
     for both engines; the backup is made on SQLite so it can be restored in this process.)"""
@@ -191,3 +193,15 @@ def test_a_flipped_byte_anywhere_fails_verification(tmp_path: Path, settings: An
     ):
         archive.verify(backup_id)
     sealed.write_bytes(original)
+
+    # What Prometheus sees: the failed verification, then a good one; sizes of the two newest.
+    from simplepro.ops.backup.metrics import BACKUP_METRICS
+
+    text = client.get("/metrics").content.decode()
+    assert "simplepro_backup_last_verify_success 0.0" in text
+    create(site)
+    assert archive.verify("latest").restored
+    text = client.get("/metrics").content.decode()
+    assert "simplepro_backup_last_verify_success 1.0" in text
+    assert "simplepro_backup_last_verify_restored 1.0" in text
+    assert all(f"\n{name} " in text for name in BACKUP_METRICS), "every backup metric"

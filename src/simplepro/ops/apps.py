@@ -11,9 +11,10 @@ class OpsConfig(AppConfig):
 
         from simplepro.core.scrape import SCRAPE_TIME_COLLECTORS
         from simplepro.ops import queue, recording
+        from simplepro.ops.backup.metrics import BackupCollector
         from simplepro.ops.metrics import TaskCollector
 
         recording.connect(queue.huey)
-        SCRAPE_TIME_COLLECTORS.append(TaskCollector())
+        SCRAPE_TIME_COLLECTORS.extend([TaskCollector(), BackupCollector()])
         # Every app's tasks.py registers its tasks on the one queue.
         autodiscover_modules("tasks")

@@ -29,6 +29,7 @@ DATABASE_PART = "database.zst.age"
 FILES_PART = "files.tar.zst.age"
 MANIFEST = "manifest.json"
 VERIFIED = "verified.json"
+LAST_VERIFY = ".last-verify.json"  # in the backup folder: the outcome of the latest verify
 LABEL = re.compile(r"[A-Za-z0-9._-]{1,64}")
 Progress = Callable[[str], None]
 
@@ -106,12 +107,14 @@ def create(label: str = "", progress: Progress = lambda _: None) -> str:
                 db_part = sealing.seal(stream, partial / DATABASE_PART, recipients)
             progress(f"database: {db_part.plain_bytes} bytes → {db_part.size_bytes} sealed")
         files_part, listing = _seal_files(partial / FILES_PART, recipients)
+        duration = (datetime.now(UTC) - now).total_seconds()
         progress(f"files: {len(listing)} files → {files_part.size_bytes} bytes sealed")
         body = {
             "format": manifest.FORMAT,
             "id": backup_id,
             "label": label,
             "created_at": now.isoformat(),
+            "duration_seconds": round(duration, 3),
             "app_version": __version__,
             "engine": snapshot.engine,
             "engine_version": snapshot.engine_version,
@@ -217,6 +220,22 @@ def backups() -> list[Listed]:
     return sorted(found, key=lambda b: (b.created_at, b.id), reverse=True)
 
 
+def latest(count: int) -> list[Listed]:
+    """The newest `count` complete backups, reading only their manifests (ids sort by time)."""
+    found: list[Listed] = []
+    names = sorted(
+        (p.name for p in backup_dir().iterdir() if not p.name.startswith(".")), reverse=True
+    )
+    for name in names:
+        try:
+            found.append(_read_listed(backup_dir() / name))
+        except (manifest.ManifestError, KeyError, OSError):
+            continue
+        if len(found) == count:
+            break
+    return found
+
+
 def resolve(reference: str) -> Path:
     folder = backup_dir()
     if reference == "latest":
@@ -241,7 +260,38 @@ class Verification:
 
 def verify(reference: str, progress: Progress = lambda _: None) -> Verification:
     """Checksums and the manifest's MAC always; with the identity, also decrypt and restore
-    into a scratch database and compare. Raises BackupError naming the first discrepancy."""
+    into a scratch database and compare. Raises BackupError naming the first discrepancy.
+    The outcome is recorded for /metrics and `backup status`."""
+    try:
+        result = _verify(reference, progress)
+    except BackupError as problem:
+        _record_verify(reference, ok=False, restored=False, problem=str(problem))
+        raise
+    _record_verify(result.backup_id, ok=True, restored=result.restored, problem="")
+    return result
+
+
+def _record_verify(backup_id: str, ok: bool, restored: bool, problem: str) -> None:
+    record = {
+        "at": datetime.now(UTC).isoformat(),
+        "backup_id": backup_id,
+        "ok": ok,
+        "restored": restored,
+        "problem": problem,
+    }
+    (backup_dir() / LAST_VERIFY).write_text(json.dumps(record))
+
+
+def last_verify() -> dict[str, Any] | None:
+    path = backup_dir() / LAST_VERIFY
+    try:
+        record: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record
+
+
+def _verify(reference: str, progress: Progress) -> Verification:
     path = resolve(reference)
     try:
         body = manifest.load((path / MANIFEST).read_bytes())

@@ -1,0 +1,19 @@
+"""Scheduled operations: the nightly backup and the weekly full verification."""
+
+from __future__ import annotations
+
+from simplepro.ops.backup import archive
+from simplepro.ops.queue import periodic
+
+
+@periodic("SIMPLEPRO_SCHEDULE_BACKUP", name="backup.nightly")
+def nightly_backup() -> str:
+    return archive.create(label="scheduled")
+
+
+@periodic("SIMPLEPRO_SCHEDULE_BACKUP_VERIFY", name="backup.verify")
+def verify_latest_backup() -> str:
+    """A full verification (restore into a scratch database) where the identity is present;
+    checksums and the manifest otherwise. A failure raises, so the task fails and alerts."""
+    result = archive.verify("latest")
+    return f"{result.backup_id}: {'restored' if result.restored else 'checksums only'}"
