@@ -318,3 +318,8 @@ BACKUP_DIR = Path(env_str("SIMPLEPRO_BACKUP_DIR") or DATA_DIR / "backups")
 BACKUP_RECIPIENTS = env_list("SIMPLEPRO_BACKUP_RECIPIENTS")
 # The age identity that opens them: needed only to restore, fully verify or drill.
 BACKUP_IDENTITY_FILE = env_str("SIMPLEPRO_BACKUP_IDENTITY_FILE")
+# Retention (`simplepro backup prune`, run after each scheduled backup): the newest backup of
+# each of the last N days, M weeks and K months; never the newest verified one.
+BACKUP_KEEP_DAILY = env_int("SIMPLEPRO_BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("SIMPLEPRO_BACKUP_KEEP_WEEKLY", 4)
+BACKUP_KEEP_MONTHLY = env_int("SIMPLEPRO_BACKUP_KEEP_MONTHLY", 6)

@@ -53,9 +53,8 @@ def test_amtool_accepts_the_alertmanager_configuration() -> None:
 def published_metrics() -> set[str]:
     """Every metric family the app exposes: the registry's and the scrape-time collectors'."""
     from simplepro.core import metrics
-    from simplepro.ops.metrics import TaskCollector
-
     from simplepro.ops.backup.metrics import BACKUP_METRICS
+    from simplepro.ops.metrics import TaskCollector
 
     names = {family.name for family in TaskCollector().collect()} | BACKUP_METRICS
     for collector in vars(metrics).values():

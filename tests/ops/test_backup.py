@@ -205,3 +205,43 @@ def test_a_flipped_byte_anywhere_fails_verification(
     assert "simplepro_backup_last_verify_success 1.0" in text
     assert "simplepro_backup_last_verify_restored 1.0" in text
     assert all(f"\n{name} " in text for name in BACKUP_METRICS), "every backup metric"
+
+
+def test_prune_keeps_daily_weekly_monthly_and_the_newest_verified(
+    tmp_path: Path, settings: Any
+) -> None:
+    """100 nightly backups: 7 days, 4 weeks and 6 months are kept, plus an old verified one
+    (the only one verified), and a crashed partial backup older than a day goes."""
+    from datetime import UTC, datetime, timedelta
+
+    from simplepro.ops.backup import archive
+
+    settings.BACKUP_DIR = tmp_path
+    settings.BACKUP_KEEP_DAILY, settings.BACKUP_KEEP_WEEKLY, settings.BACKUP_KEEP_MONTHLY = 7, 4, 6
+    start = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+    ids = []
+    for day in range(100):
+        at = start - timedelta(days=day)
+        backup_id = f"{at:%Y%m%dT%H%M%SZ}-{day:06x}"
+        (tmp_path / backup_id).mkdir()
+        body = {"format": 1, "created_at": at.isoformat(), "app_version": "0.1.0",
+                "engine": "sqlite", "label": "scheduled"}  # fmt: skip
+        (tmp_path / backup_id / "manifest.json").write_text(json.dumps(body))
+        ids.append(backup_id)
+    (tmp_path / ids[60] / "verified.json").write_text(json.dumps({"verified_at": "2026-09-26"}))
+    crashed = tmp_path / ".20261101T023000Z-aaaaaa.partial"
+    crashed.mkdir()
+    os.utime(crashed, (0, 0))
+
+    dry = archive.prune(dry_run=True)
+    assert len(list(tmp_path.iterdir())) == 101, "a dry run deletes nothing"
+    result = archive.prune()
+    assert result.kept == dry.kept
+    kept = set(result.kept)
+    assert set(ids[:7]) <= kept, "the last 7 days"
+    assert ids[60] in kept, "the newest verified backup, whatever its age"
+    # Weekly: Sundays' backups are the newest of their ISO week; monthly: the 30th/31st.
+    assert len(kept) < 7 + 4 + 6 + 1 and len(kept) >= 12
+    assert {p.name for p in tmp_path.iterdir()} == kept
+    assert not crashed.exists()
+    assert archive.retained([], 7, 4, 6) == set()

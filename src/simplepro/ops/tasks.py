@@ -8,7 +8,10 @@ from simplepro.ops.queue import periodic
 
 @periodic("SIMPLEPRO_SCHEDULE_BACKUP", name="backup.nightly")
 def nightly_backup() -> str:
-    return archive.create(label="scheduled")
+    """Back up, then apply the retention policy (only after a backup succeeded)."""
+    backup_id = archive.create(label="scheduled")
+    archive.prune()
+    return backup_id
 
 
 @periodic("SIMPLEPRO_SCHEDULE_BACKUP_VERIFY", name="backup.verify")

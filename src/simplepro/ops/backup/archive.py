@@ -445,3 +445,59 @@ def _compare_postgresql(dump: Path, body: dict[str, Any]) -> None:
     finally:
         with database.pg_connect(autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')
+
+
+@dataclass
+class Pruned:
+    kept: list[str]
+    deleted: list[str]
+
+
+def retained(listed: list[Listed], daily: int, weekly: int, monthly: int) -> set[str]:
+    """Ids a grandfather-father-son policy keeps: the newest backup of each of the last
+    `daily` days, `weekly` ISO weeks and `monthly` months that have one; always the newest
+    backup and the newest verified one."""
+    keep: set[str] = set()
+    newest_first = sorted(listed, key=lambda b: (b.created_at, b.id), reverse=True)
+    periods = (
+        (daily, lambda at: at.date().isoformat()),
+        (weekly, lambda at: f"{at.isocalendar().year}-W{at.isocalendar().week:02d}"),
+        (monthly, lambda at: at.strftime("%Y-%m")),
+    )
+    for count, period_of in periods:
+        seen: set[str] = set()
+        for backup in newest_first:
+            period = period_of(datetime.fromisoformat(backup.created_at))
+            if period not in seen and len(seen) < count:
+                seen.add(period)
+                keep.add(backup.id)
+    if newest_first:
+        keep.add(newest_first[0].id)
+    verified = [b for b in newest_first if b.verified_at]
+    if verified:
+        keep.add(verified[0].id)
+    return keep
+
+
+def prune(dry_run: bool = False, progress: Progress = lambda _: None) -> Pruned:
+    """Apply the retention policy (SIMPLEPRO_BACKUP_KEEP_*); also remove partial folders
+    older than a day (a backup that crashed)."""
+    listed = backups()
+    keep = retained(
+        listed,
+        settings.BACKUP_KEEP_DAILY,
+        settings.BACKUP_KEEP_WEEKLY,
+        settings.BACKUP_KEEP_MONTHLY,
+    )
+    deleted = [b.id for b in listed if b.id not in keep]
+    folder = backup_dir()
+    for backup_id in deleted:
+        progress(f"{'would delete' if dry_run else 'deleting'} {backup_id}")
+        if not dry_run:
+            shutil.rmtree(folder / backup_id)
+    day_ago = datetime.now(UTC).timestamp() - 86400
+    for partial in folder.glob(".*.partial"):
+        if partial.stat().st_mtime < day_ago and not dry_run:
+            progress(f"removing the leftover of a crashed backup: {partial.name}")
+            shutil.rmtree(partial, ignore_errors=True)
+    return Pruned(sorted(keep), deleted)

@@ -41,6 +41,8 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="check a backup (restore it with the identity)")
         verify.add_argument("backup", help="a backup id, or `latest`")
         sub.add_parser("status", help="the last backup and the last verification")
+        prune = sub.add_parser("prune", help="apply the retention policy (SIMPLEPRO_BACKUP_KEEP_*)")
+        prune.add_argument("--dry-run", action="store_true", help="say what would be deleted")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -76,6 +78,11 @@ class Command(BaseCommand):
                 "NOT restored: no age identity on this host (SIMPLEPRO_BACKUP_IDENTITY_FILE), "
                 "so the contents were not decrypted or compared. Verify on a host that has it."
             )
+
+    def _prune(self, options: dict[str, Any]) -> None:
+        result = archive.prune(dry_run=options["dry_run"], progress=self._progress)
+        verb = "would delete" if options["dry_run"] else "deleted"
+        self.stdout.write(f"kept {len(result.kept)} backup(s), {verb} {len(result.deleted)}")
 
     def _status(self, options: dict[str, Any]) -> None:
         listed = archive.backups()
