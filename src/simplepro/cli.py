@@ -76,6 +76,8 @@ def serve(argv: list[str]) -> int:
     _prepare_metrics_dir()
     _django_setup()
     from django.conf import settings
+
+    _hold_data_folder()
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
@@ -121,6 +123,14 @@ def _run_uvicorn(args: Any) -> None:
     )
 
 
+def _hold_data_folder() -> None:
+    from django.conf import settings
+
+    from simplepro.core.datalock import hold_shared
+
+    hold_shared(settings.DATA_DIR)
+
+
 def worker(argv: list[str]) -> int:
     import argparse
 
@@ -132,6 +142,7 @@ def worker(argv: list[str]) -> int:
     if args.threads < 1:
         parser.error("--threads must be at least 1")
     _django_setup()
+    _hold_data_folder()
     from simplepro.ops.queue import huey
 
     # periodic=False: only `simplepro scheduler` enqueues periodic tasks, so N workers never
@@ -146,6 +157,7 @@ def worker(argv: list[str]) -> int:
 
 def scheduler(argv: list[str]) -> int:
     _django_setup()
+    _hold_data_folder()
     from simplepro.ops import scheduler as periodic
     from simplepro.ops.queue import huey
 

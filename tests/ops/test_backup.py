@@ -8,6 +8,7 @@ import json
 import os
 import random
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -245,3 +246,92 @@ def test_prune_keeps_daily_weekly_monthly_and_the_newest_verified(
     assert {p.name for p in tmp_path.iterdir()} == kept
     assert not crashed.exists()
     assert archive.retained([], 7, 4, 6) == set()
+
+
+def _manifest(site: dict[str, str], backup_id: str) -> dict[str, Any]:
+    folder = Path(site["SIMPLEPRO_DATA_DIR"]) / "backups" / backup_id
+    body: dict[str, Any] = json.loads((folder / "manifest.json").read_text())
+    return body
+
+
+def _wipe(site: dict[str, str]) -> None:
+    data = Path(site["SIMPLEPRO_DATA_DIR"])
+    if "DATABASE_URL" in site:
+        with psycopg.connect(site["DATABASE_URL"], autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    else:
+        (data / "simplepro.sqlite3").unlink()
+    shutil.rmtree(data / "files")
+    shutil.rmtree(data / "media")
+
+
+def test_round_trip_backup_wipe_restore(site: dict[str, str]) -> None:
+    """Seeded data → backup → everything wiped → restore → the same rows and the same
+    sampled content in every table, the same files; the restore is audited."""
+    before_id = create(site, "--label", "round-trip")
+    _wipe(site)
+    done = run_cli("backup", "restore", before_id, env=site)
+    assert done.returncode == 0, done.stderr
+    assert f"restored {before_id} into" in done.stdout and "2 files" in done.stdout
+    after_id = create(site)
+    before, after = _manifest(site, before_id), _manifest(site, after_id)
+    assert after["files"] == before["files"]
+    audit = after["tables"].pop("audit_auditrecord")
+    assert audit["rows"] == before["tables"].pop("audit_auditrecord")["rows"] + 1
+    for table in ("ops_taskrun", "ops_taskcounter"):
+        after["tables"].pop(table), before["tables"].pop(table)
+    assert after["tables"] == before["tables"], "rows and sampled content, table by table"
+    audit_rows = run_cli(
+        "shell", "-c",
+        "from simplepro.audit.models import AuditRecord as A\n"
+        "print('AUDIT', A.objects.filter(action='restore', entity_id=" + repr(before_id) + ").count())",
+        env=site,
+    ).stdout  # fmt: skip
+    assert "AUDIT 1" in audit_rows
+
+
+def test_restore_refuses_before_touching_anything(site: dict[str, str], settings: Any) -> None:
+    backup_id = create(site)
+    # A target that holds data, without --force.
+    done = run_cli("backup", "restore", backup_id, env=site)
+    assert done.returncode == 1 and "is not empty" in done.stderr and "--force" in done.stderr
+    # Other JWT keys than the backup's: named.
+    other = {**site, "SIMPLEPRO_JWT_KEYS": json.dumps([{"kid": "x", "secret": "k" * 48}])}
+    done = run_cli("backup", "restore", backup_id, "--force", env=other)
+    assert done.returncode == 1 and "SIMPLEPRO_JWT_KEYS differs" in done.stderr
+    # Another secret key: the manifest itself cannot be authenticated, and says which key.
+    other = {**site, "SIMPLEPRO_SECRET_KEY": "s" * 60}
+    done = run_cli("backup", "restore", backup_id, "--force", env=other)
+    assert done.returncode == 1 and "SIMPLEPRO_SECRET_KEY" in done.stderr
+    # A backup from a newer release (manifest re-signed with this site's key, as that release
+    # would have).
+    from simplepro.ops.backup import manifest
+
+    data = Path(site["SIMPLEPRO_DATA_DIR"])
+    settings.SECRET_KEY = (data / "secrets" / "secret_key").read_text().strip()
+    path = data / "backups" / backup_id / "manifest.json"
+    original = path.read_text()
+    body = json.loads(original)
+    body["app_version"] = "9.0.0"
+    path.write_text(json.dumps(manifest.sign(body)))
+    try:
+        done = run_cli("backup", "restore", backup_id, "--force", env=site)
+        assert done.returncode == 1 and "newer than this 0.1.0" in done.stderr
+    finally:
+        path.write_text(original)
+    # The other engine.
+    wrong = "sqlite:////tmp/x.sqlite3" if "DATABASE_URL" in site else PG_ADMIN
+    done = run_cli("backup", "restore", backup_id, "--to", wrong, "--force", env=site)
+    assert done.returncode == 1 and "backup; the target is" in done.stderr
+    # Nothing was touched: the data is all there.
+    assert _manifest(site, create(site))["tables"]["customers_customer"]["rows"] == 50
+
+
+def test_restore_refuses_while_a_server_uses_the_data_folder(site: dict[str, str]) -> None:
+    from tests.server import running_server
+
+    backup_id = create(site)
+    with running_server(site, migrate=False):
+        done = run_cli("backup", "restore", backup_id, "--force", env=site)
+    assert done.returncode == 1
+    assert "is using" in done.stderr and "stop them all" in done.stderr

@@ -291,8 +291,8 @@ def last_verify() -> dict[str, Any] | None:
     return record
 
 
-def _verify(reference: str, progress: Progress) -> Verification:
-    path = resolve(reference)
+def authentic(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The manifest, once its MAC and every part's checksum hold; what was checked."""
     try:
         body = manifest.load((path / MANIFEST).read_bytes())
         manifest.check(body)
@@ -311,6 +311,12 @@ def _verify(reference: str, progress: Progress) -> Verification:
                 f"{part['size_bytes']} bytes)"
             )
         checked.append(f"{name} checksum")
+    return body, checked
+
+
+def _verify(reference: str, progress: Progress) -> Verification:
+    path = resolve(reference)
+    body, checked = authentic(path)
     progress("checksums and manifest: ok")
     identities = keys.identities()
     if not identities:
@@ -326,7 +332,7 @@ def _verify(reference: str, progress: Progress) -> Verification:
     return Verification(path.name, True, checked)
 
 
-def _open_part(path: Path, part: dict[str, Any], identities: list[Any], scratch: Path) -> Any:
+def open_part(path: Path, part: dict[str, Any], identities: list[Any], scratch: Path) -> Any:
     try:
         return sealing.unsealed(path / part["file"], identities, scratch / (part["file"] + ".zst"))
     except Exception as exc:
@@ -338,7 +344,7 @@ def _verify_files(path: Path, body: dict[str, Any], identities: list[Any], scrat
     seen = 0
     try:
         with (
-            _open_part(path, body["parts"]["files"], identities, scratch) as plain,
+            open_part(path, body["parts"]["files"], identities, scratch) as plain,
             tarfile.open(fileobj=plain, mode="r|") as tar,
         ):
             for member in tar:
@@ -365,7 +371,7 @@ def _verify_database(
     dump = scratch / "database.restored"
     try:
         with (
-            _open_part(path, body["parts"]["database"], identities, scratch) as plain,
+            open_part(path, body["parts"]["database"], identities, scratch) as plain,
             open(dump, "wb") as out,
         ):
             shutil.copyfileobj(plain, out, sealing.CHUNK)

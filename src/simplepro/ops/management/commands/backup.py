@@ -41,6 +41,13 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="check a backup (restore it with the identity)")
         verify.add_argument("backup", help="a backup id, or `latest`")
         sub.add_parser("status", help="the last backup and the last verification")
+        restore = sub.add_parser("restore", help="replace the database and files with a backup")
+        restore.add_argument("backup", help="a backup id, or `latest`")
+        restore.add_argument("--to", default="", help="another database (DATABASE_URL form)")
+        restore.add_argument("--force", action="store_true", help="replace a non-empty target")
+        restore.add_argument(
+            "--ignore-secrets", action="store_true", help="restore though the secrets differ"
+        )
         prune = sub.add_parser("prune", help="apply the retention policy (SIMPLEPRO_BACKUP_KEEP_*)")
         prune.add_argument("--dry-run", action="store_true", help="say what would be deleted")
 
@@ -78,6 +85,22 @@ class Command(BaseCommand):
                 "NOT restored: no age identity on this host (SIMPLEPRO_BACKUP_IDENTITY_FILE), "
                 "so the contents were not decrypted or compared. Verify on a host that has it."
             )
+
+    def _restore(self, options: dict[str, Any]) -> None:
+        from simplepro.ops.backup.restore import restore
+
+        done = restore(
+            options["backup"],
+            to_url=options["to"],
+            force=options["force"],
+            ignore_secrets=options["ignore_secrets"],
+            progress=self._progress,
+        )
+        self.stdout.write(
+            f"restored {done.backup_id} into {done.target}: {done.tables} tables, "
+            f"{done.rows} rows, {done.files} files"
+            + (f"; migrations applied: {', '.join(done.migrated)}" if done.migrated else "")
+        )
 
     def _prune(self, options: dict[str, Any]) -> None:
         result = archive.prune(dry_run=options["dry_run"], progress=self._progress)
