@@ -14,6 +14,10 @@ pytestmark = pytest.mark.server
 GOOD_SECRET = "q7Vf2kPz9Lm4Xw8Rt1Yb6Nc3Hs5Jd0Ga-Ue"  # 36 random-looking bytes
 
 
+# A public key only (its identity was thrown away): fine to commit.
+AGE_PUBLIC_KEY = "age1hcg4j08wlsr4ehazd2m3x8vfn0a6s8x8zq0v3f6dwxk9q6m0w8qsz3l2n4"
+
+
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     secret_file = tmp_path / "secret_key"
     secret_file.write_text(GOOD_SECRET + "-file\n")
@@ -26,6 +30,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SIMPLEPRO_ALLOWED_HOSTS": "moves.example.com",
         "SIMPLEPRO_CSRF_TRUSTED_ORIGINS": "https://moves.example.com",
         "SIMPLEPRO_METRICS_TOKEN": GOOD_SECRET + "-metrics",
+        "SIMPLEPRO_BACKUP_RECIPIENTS": AGE_PUBLIC_KEY,
     }
     values.update(overrides)
     return cli_env(tmp_path, **{k: v for k, v in values.items() if v != "<unset>"})
@@ -35,6 +40,14 @@ def test_good_production_configuration_passes(tmp_path: Path) -> None:
     result = run_cli("check-deploy", env=production_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "Ready for production" in result.stdout
+    assert "simplepro.W" not in result.stdout + result.stderr
+
+
+def test_production_without_backup_recipients_is_warned(tmp_path: Path) -> None:
+    env = production_env(tmp_path, SIMPLEPRO_BACKUP_RECIPIENTS="<unset>")
+    result = run_cli("check-deploy", env=env)
+    assert result.returncode == 0, "a warning, not an error"
+    assert "simplepro.W003" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(

@@ -195,4 +195,13 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="simplepro.W002",
             )
         )
+    if settings.PRODUCTION and not settings.BACKUP_RECIPIENTS:
+        findings.append(
+            Warning(
+                "SIMPLEPRO_BACKUP_RECIPIENTS is not set: the nightly backup will fail.",
+                hint="Generate an age key pair off this host (age-keygen) and set "
+                "SIMPLEPRO_BACKUP_RECIPIENTS to its public key (age1…).",
+                id="simplepro.W003",
+            )
+        )
     return findings
