@@ -8,7 +8,6 @@ import re
 import secrets
 import shutil
 import sqlite3
-import subprocess
 import tarfile
 import tempfile
 import threading
@@ -368,23 +367,21 @@ def _verify_files(path: Path, body: dict[str, Any], identities: list[Any], scrat
 def _verify_database(
     path: Path, body: dict[str, Any], identities: list[Any], scratch: Path
 ) -> None:
-    dump = scratch / "database.restored"
     try:
-        with (
-            open_part(path, body["parts"]["database"], identities, scratch) as plain,
-            open(dump, "wb") as out,
-        ):
-            shutil.copyfileobj(plain, out, sealing.CHUNK)
+        with open_part(path, body["parts"]["database"], identities, scratch) as plain:
+            if body["engine"] == "sqlite":
+                dump = scratch / "database.restored"
+                with open(dump, "wb") as out:
+                    shutil.copyfileobj(plain, out, sealing.CHUNK)
+                _compare_sqlite(dump, body)
+            else:
+                _compare_postgresql(plain, body)
     except BackupError:
         raise
     except Exception as exc:
         raise BackupError(
             f"database: the dump cannot be read ({type(exc).__name__}: {exc})"
         ) from None
-    if body["engine"] == "sqlite":
-        _compare_sqlite(dump, body)
-    else:
-        _compare_postgresql(dump, body)
 
 
 def _compare(described: dict[str, dict[str, Any]], body: dict[str, Any]) -> None:
@@ -423,7 +420,7 @@ def _compare_sqlite(dump: Path, body: dict[str, Any]) -> None:
         db.close()
 
 
-def _compare_postgresql(dump: Path, body: dict[str, Any]) -> None:
+def _compare_postgresql(plain: Any, body: dict[str, Any]) -> None:
     """pg_restore into a scratch database on the same server (never the live one), compare,
     drop it."""
     env = database._pg_environment()
@@ -431,12 +428,9 @@ def _compare_postgresql(dump: Path, body: dict[str, Any]) -> None:
     with database.pg_connect(autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{scratch_db}"')
     try:
-        restore = subprocess.run(
-            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "-d", scratch_db, str(dump)],
-            env=env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if restore.returncode != 0:
-            raise BackupError(f"database: pg_restore failed: {restore.stderr.strip()[:500]}")
+        failure = database.pg_restore_stream(plain, env, scratch_db)
+        if failure:
+            raise BackupError(f"database: pg_restore failed: {failure}")
         with database.pg_connect(scratch_db) as conn, conn.cursor() as cursor:
             cursor.execute(
                 "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "

@@ -152,3 +152,28 @@ def _sqlite(
         source.close()
     with open(scratch, "rb") as stream:
         yield Snapshot("sqlite", sqlite3.sqlite_version, described), stream
+
+
+def pg_restore_stream(plain: IO[bytes], env: dict[str, str], dbname: str) -> str:
+    """Feed a custom-format dump to `pg_restore` on its standard input, in one transaction,
+    as it is read (no plain copy on disk); "" on success, else pg_restore's complaint."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryFile() as errors:
+        restore = subprocess.Popen(
+            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+             "--single-transaction", "-d", dbname],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
+        )  # fmt: skip
+        assert restore.stdin is not None
+        try:
+            shutil.copyfileobj(plain, restore.stdin, 1 << 20)
+        except BrokenPipeError:
+            pass  # pg_restore stopped early: its complaint follows
+        finally:
+            restore.stdin.close()
+        code = restore.wait()
+        errors.seek(0)
+        message = errors.read().decode(errors="replace").strip()
+    return "" if code == 0 else (message or f"exit status {code}")[:500]
