@@ -333,7 +333,7 @@ def _verify(reference: str, progress: Progress) -> Verification:
 
 def open_part(path: Path, part: dict[str, Any], identities: list[Any], scratch: Path) -> Any:
     try:
-        return sealing.unsealed(path / part["file"], identities, scratch / (part["file"] + ".zst"))
+        return sealing.unsealed(path / part["file"], identities)
     except Exception as exc:
         raise BackupError(f"{part['file']} cannot be decrypted: {exc}") from None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,11 +91,41 @@ def checksum(path: Path) -> tuple[str, int]:
 
 
 @contextmanager
-def unsealed(path: Path, identities: list[Any], scratch: Path) -> Iterator[IO[bytes]]:
-    """The plain bytes of a sealed part, decrypted into `scratch` (a temporary file, since age
-    authenticates as it reads) and decompressed as they are read."""
-    with open(path, "rb") as sealed, open(scratch, "w+b") as compressed:
-        pyrage.decrypt_io(sealed, compressed, identities)
-        compressed.seek(0)
-        with zstandard.ZstdDecompressor().stream_reader(compressed) as plain:
+def unsealed(path: Path, identities: list[Any]) -> Iterator[IO[bytes]]:
+    """The plain bytes of a sealed part, decrypted by a thread into a pipe and decompressed as
+    they are read: nothing is written to disk and memory stays flat. Callers check the part's
+    checksum against the authenticated manifest first; age also authenticates every chunk,
+    so damage raises here, never passes silently."""
+    read_end, write_end = os.pipe()
+    failure: list[BaseException] = []
+
+    def decrypt() -> None:
+        try:
+            with open(path, "rb") as sealed, os.fdopen(write_end, "wb") as pipe:
+                pyrage.decrypt_io(sealed, pipe, identities)
+        except BaseException as exc:  # re-raised in the reading thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=decrypt, name=f"decrypt {path.name}")
+    worker.start()
+
+    def decryption_failure() -> BaseException | None:
+        worker.join()
+        return next((f for f in failure if not isinstance(f, BrokenPipeError)), None)
+
+    try:
+        with (
+            os.fdopen(read_end, "rb") as pipe,
+            zstandard.ZstdDecompressor().stream_reader(pipe) as plain,
+        ):
             yield plain
+            while plain.read(CHUNK):  # drain, so the decrypting side finishes
+                pass
+    except BaseException as reading_error:
+        # Whatever the reader tripped over (a short dump, a broken archive), a part that
+        # failed age's authentication is the real story: report that.
+        if (cause := decryption_failure()) is not None:
+            raise cause from reading_error
+        raise
+    if (cause := decryption_failure()) is not None:
+        raise cause
