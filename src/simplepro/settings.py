@@ -185,6 +185,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "simplepro.core.context_processors.navigation",
+                "simplepro.ops.context_processors.backup_alarms",
             ],
         },
     },
@@ -310,6 +311,8 @@ SCHEDULES = {
     # The nightly backup, and the weekly full verification of the newest one.
     "SIMPLEPRO_SCHEDULE_BACKUP": env_str("SIMPLEPRO_SCHEDULE_BACKUP", "30 2 * * *"),
     "SIMPLEPRO_SCHEDULE_BACKUP_VERIFY": env_str("SIMPLEPRO_SCHEDULE_BACKUP_VERIFY", "0 4 * * 0"),
+    # How often backup problems are looked for, to e-mail administrators when one appears.
+    "SIMPLEPRO_SCHEDULE_BACKUP_WATCH": env_str("SIMPLEPRO_SCHEDULE_BACKUP_WATCH", "15 * * * *"),
 }
 
 # --- Backups (simplepro backup; simplepro.ops.backup) ----------------------------------------

@@ -20,3 +20,11 @@ def verify_latest_backup() -> str:
     checksums and the manifest otherwise. A failure raises, so the task fails and alerts."""
     result = archive.verify("latest")
     return f"{result.backup_id}: {'restored' if result.restored else 'checksums only'}"
+
+
+@periodic("SIMPLEPRO_SCHEDULE_BACKUP_WATCH", name="backup.watch")
+def watch_backups() -> int:
+    """E-mail administrators when a backup problem appears (the banner shows it meanwhile)."""
+    from simplepro.ops.backup.alarms import notify_administrators
+
+    return notify_administrators()
