@@ -83,7 +83,7 @@ class Target:
         return f"postgresql://{parsed.get('HOST')}:{parsed.get('PORT')}/{parsed.get('NAME')}"
 
 
-def _target(to_url: str) -> Target:
+def target_for(to_url: str) -> Target:
     if to_url:
         if to_url.startswith(("postgres://", "postgresql://")):
             return Target("postgresql", to_url, None, own=False)
@@ -169,7 +169,7 @@ def restore(
         )
     _check_version(body)
     _check_secrets(body, ignore_secrets)
-    target = _target(to_url)
+    target = target_for(to_url)
     _check_target(target, body, force)
     progress(f"{path.name}: authentic, compatible; restoring into {target.describe()}")
     try:
@@ -181,13 +181,13 @@ def restore(
                         dump = Path(scratch) / "database"
                         with open(dump, "wb") as out:
                             shutil.copyfileobj(plain, out, sealing.CHUNK)
-                        _restore_sqlite(dump, target)
+                        restore_sqlite(dump, target)
                     else:
-                        _restore_postgresql(plain, target)
+                        restore_postgresql(plain, target)
                 progress("database: restored")
                 files = 0
                 if target.own:
-                    files = _restore_files(path, body, identities, Path(scratch))
+                    files = restore_files(path, body, identities, Path(scratch))
                     progress(f"files: {files} restored")
             result = Restored(
                 path.name,
@@ -211,7 +211,7 @@ class _nothing:
         return None
 
 
-def _restore_sqlite(dump: Path, target: Target) -> None:
+def restore_sqlite(dump: Path, target: Target) -> None:
     assert target.sqlite_path is not None
     check = sqlite3.connect(str(dump))
     try:
@@ -228,7 +228,7 @@ def _restore_sqlite(dump: Path, target: Target) -> None:
     staged.replace(target.sqlite_path)  # atomic: the old file or the new, never half
 
 
-def _restore_postgresql(plain: IO[bytes], target: Target) -> None:
+def restore_postgresql(plain: IO[bytes], target: Target) -> None:
     """The dump streamed into pg_restore as it is decompressed (its checksum and MAC were
     checked first), in one transaction: a failure leaves the emptied schema, never half."""
     import os
@@ -241,10 +241,16 @@ def _restore_postgresql(plain: IO[bytes], target: Target) -> None:
         raise BackupError(f"pg_restore failed: {failure}")
 
 
-def _restore_files(path: Path, body: dict[str, Any], identities: list[Any], scratch: Path) -> int:
-    """Unpack into a fresh folder beside each root, check every file against the manifest,
-    then swap the folders."""
-    roots = archive.file_roots()
+def restore_files(
+    path: Path,
+    body: dict[str, Any],
+    identities: list[Any],
+    scratch: Path,
+    roots: dict[str, Path] | None = None,
+) -> int:
+    """Unpack into a fresh folder beside each root (this site's, unless `roots` says where),
+    check every file against the manifest, then swap the folders."""
+    roots = roots or archive.file_roots()
     staged = {name: root.with_name(root.name + ".restoring") for name, root in roots.items()}
     for folder in staged.values():
         shutil.rmtree(folder, ignore_errors=True)
