@@ -7,7 +7,8 @@ text up to --size-mb as PostgreSQL counts it), then times, in the same run:
 
 - raw:  `pg_dump -Fc` to a file, then `pg_restore` of that file into an empty database;
 - ours: `simplepro backup create` (snapshot, zstd, age, checksums, manifest), then
-        `simplepro backup restore --to` an empty database (decrypt, decompress, pg_restore).
+        `simplepro backup restore --to` an empty database (decrypt, decompress, pg_restore),
+        then `simplepro dr-drill` (restore into scratch, start the app, use it: the RTO).
 
 and prints MB/s (database size / seconds) and our overhead over raw. Needs PostgreSQL at
 127.0.0.1:5432 (trust) and pg_dump/pg_restore on PATH.
@@ -104,7 +105,15 @@ def main() -> None:
          f"postgresql://postgres@127.0.0.1:5432/{our_target}"],
         env,
     )  # fmt: skip
-    backups = list((work / "data" / "backups").iterdir())
+    drill_started = time.perf_counter()
+    drilled = subprocess.run(
+        [str(BIN), "dr-drill"], env=env, capture_output=True, text=True, check=False
+    )
+    drill_seconds = time.perf_counter() - drill_started
+    if drilled.returncode != 0:
+        sys.exit(f"dr-drill failed: {drilled.stderr[-2000:]}")
+    rto = drilled.stdout.strip().splitlines()[-1]
+    backups = [b for b in (work / "data" / "backups").iterdir() if not b.name.startswith(".")]
     sealed = sum(f.stat().st_size for b in backups for f in b.iterdir())
     print(f"raw pg_dump -Fc:       {raw_dump:6.1f} s  {mb / raw_dump:6.1f} MB/s  "
           f"({dump.stat().st_size / 1024 / 1024:,.0f} MB)")  # fmt: skip
@@ -113,6 +122,7 @@ def main() -> None:
     print(f"raw pg_restore:        {raw_restore:6.1f} s  {mb / raw_restore:6.1f} MB/s")
     print(f"simplepro restore --to:{ours_restore:6.1f} s  {mb / ours_restore:6.1f} MB/s  "
           f"overhead {100 * (ours_restore / raw_restore - 1):+.0f} %")  # fmt: skip
+    print(f"simplepro dr-drill:    {drill_seconds:6.1f} s  ({rto})")
     if not args.keep:
         for database in (source, raw_target, our_target):
             execute("postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
