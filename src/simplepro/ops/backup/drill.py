@@ -97,7 +97,7 @@ def drill(reference: str = "latest", progress: Progress = lambda _: None) -> Dri
             with database.pg_connect(autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{scratch_db}"')
             url = _url_for(scratch_db)
-            env["DATABASE_URL"] = url
+            hand_over(env, scratch / "secrets", "DATABASE_URL", url)
             target = restore.Target("postgresql", url, None, own=False)
         else:
             target = restore.Target("sqlite", "", data / "simplepro.sqlite3", own=False)
@@ -149,20 +149,35 @@ def _url_for(dbname: str) -> str:
     return urllib.parse.urlsplit(settings.DATABASE_URL)._replace(path=f"/{dbname}").geturl()
 
 
+def hand_over(env: dict[str, str], folder: Path, name: str, value: str) -> None:
+    """Give a child process a secret as a 0600 file in `folder`, read through NAME_FILE."""
+    path = folder / name.lower()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    env.pop(name, None)
+    env[f"{name}_FILE"] = str(path)
+
+
 def _scratch_environment(data: Path) -> dict[str, str]:
-    """The live site's settings and secrets, pointed at the scratch data folder."""
+    """The live site's settings, pointed at the scratch data folder, with this site's secrets
+    handed over as 0600 files (never in the child's environment)."""
+    secret_files = data.parent / "secrets"
+    secret_files.mkdir(mode=0o700)
+    handed = {
+        "SIMPLEPRO_SECRET_KEY": settings.SECRET_KEY,
+        "SIMPLEPRO_JWT_KEYS": json.dumps(settings.JWT_KEYS),
+    }
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_URL_FILE"}}
+    for name, value in handed.items():
+        hand_over(env, secret_files, name, value)
     env.update(
         {
             "SIMPLEPRO_DATA_DIR": str(data),
-            "SIMPLEPRO_SECRET_KEY": settings.SECRET_KEY,
-            "SIMPLEPRO_JWT_KEYS": json.dumps(settings.JWT_KEYS),
             "PROMETHEUS_MULTIPROC_DIR": str(data / "prometheus"),
             "SIMPLEPRO_LOG_LEVEL": "WARNING",
         }
     )
-    for name in ("SIMPLEPRO_SECRET_KEY_FILE", "SIMPLEPRO_JWT_KEYS_FILE"):
-        env.pop(name, None)
     if settings.PRODUCTION:
         env["SIMPLEPRO_ALLOWED_HOSTS"] = "127.0.0.1"
         env["SIMPLEPRO_SECURE_COOKIES"] = "false"
