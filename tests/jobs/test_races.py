@@ -5,43 +5,31 @@ at once (50 distinct numbers)."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import psycopg
 import pytest
 import requests
 
 from tests.conftest import requires
+from tests.postgres import database_url, fresh_database, worker_database
 from tests.server import cli_env, run_cli, running_server
 
 pytestmark = pytest.mark.server
 
 PASSWORD = "Race-Test-Pass-1"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # One database per xdist worker: two workers may both run the PostgreSQL half of this module.
-RACE_DB = f"simplepro_race_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-
-
-def _fresh_postgres() -> bool:
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {RACE_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {RACE_DB}")
-    except psycopg.OperationalError:
-        return False
-    return True
+RACE_DB = worker_database("simplepro_race")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     extra = {"SIMPLEPRO_RATE_LIMITS": "100000000/1"}
     if request.param == "postgresql":
-        requires("PostgreSQL at 127.0.0.1:5432", _fresh_postgres())
-        extra["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{RACE_DB}"
+        requires("PostgreSQL at 127.0.0.1:5432", fresh_database(RACE_DB))
+        extra["DATABASE_URL"] = database_url(RACE_DB)
     env = cli_env(tmp_path_factory.mktemp(f"race-{request.param}"), **extra)
     with running_server(env, workers=2) as base:
         created = run_cli(

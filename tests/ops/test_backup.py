@@ -17,23 +17,13 @@ import psycopg
 import pytest
 
 from tests.conftest import requires
+from tests.postgres import PG_ADMIN, database_url, drop_database, fresh_database, worker_database
 from tests.server import cli_env, run_cli
 
 pytestmark = pytest.mark.server
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-BACKUP_DB = f"simplepro_backup_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+BACKUP_DB = worker_database("simplepro_backup")
 ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
-
-
-def _fresh_postgres() -> bool:
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BACKUP_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BACKUP_DB}")
-    except psycopg.OperationalError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -41,8 +31,8 @@ def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     """A migrated site with the demo company and two stored files."""
     extra = {}
     if request.param == "postgresql":
-        requires("PostgreSQL at 127.0.0.1:5432", _fresh_postgres())
-        extra["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{BACKUP_DB}"
+        requires("PostgreSQL at 127.0.0.1:5432", fresh_database(BACKUP_DB))
+        extra["DATABASE_URL"] = database_url(BACKUP_DB)
     data = tmp_path_factory.mktemp(f"backup-{request.param}")
     env = cli_env(data, **extra)
     assert run_cli("migrate", env=env).returncode == 0
@@ -53,8 +43,7 @@ def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     (data / "media" / "logo.png").write_bytes(os.urandom(5000))
     yield env
     if request.param == "postgresql":
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BACKUP_DB} WITH (FORCE)")
+        drop_database(BACKUP_DB)
 
 
 def create(env: dict[str, str], *args: str) -> str:

@@ -321,7 +321,7 @@ def _verify(reference: str, progress: Progress) -> Verification:
     if not identities:
         return Verification(path.name, False, checked)
     with tempfile.TemporaryDirectory(prefix="simplepro-verify-") as scratch:
-        _verify_files(path, body, identities, Path(scratch))
+        _verify_files(path, body, identities)
         checked.append(f"{len(body['files'])} files")
         progress("files: ok")
         _verify_database(path, body, identities, Path(scratch))
@@ -331,19 +331,19 @@ def _verify(reference: str, progress: Progress) -> Verification:
     return Verification(path.name, True, checked)
 
 
-def open_part(path: Path, part: dict[str, Any], identities: list[Any], scratch: Path) -> Any:
+def open_part(path: Path, part: dict[str, Any], identities: list[Any]) -> Any:
     try:
         return sealing.unsealed(path / part["file"], identities)
     except Exception as exc:
         raise BackupError(f"{part['file']} cannot be decrypted: {exc}") from None
 
 
-def _verify_files(path: Path, body: dict[str, Any], identities: list[Any], scratch: Path) -> None:
+def _verify_files(path: Path, body: dict[str, Any], identities: list[Any]) -> None:
     expected = {f["name"]: f for f in body["files"]}
     seen = 0
     try:
         with (
-            open_part(path, body["parts"]["files"], identities, scratch) as plain,
+            open_part(path, body["parts"]["files"], identities) as plain,
             tarfile.open(fileobj=plain, mode="r|") as tar,
         ):
             for member in tar:
@@ -368,7 +368,7 @@ def _verify_database(
     path: Path, body: dict[str, Any], identities: list[Any], scratch: Path
 ) -> None:
     try:
-        with open_part(path, body["parts"]["database"], identities, scratch) as plain:
+        with open_part(path, body["parts"]["database"], identities) as plain:
             if body["engine"] == "sqlite":
                 dump = scratch / "database.restored"
                 with open(dump, "wb") as out:

@@ -102,7 +102,7 @@ def drill(reference: str = "latest", progress: Progress = lambda _: None) -> Dri
         else:
             target = restore.Target("sqlite", "", data / "simplepro.sqlite3", own=False)
         data.mkdir(parents=True)
-        with archive.open_part(path, body["parts"]["database"], identities, scratch) as plain:
+        with archive.open_part(path, body["parts"]["database"], identities) as plain:
             if target.engine == "sqlite":
                 dump = scratch / "database"
                 with open(dump, "wb") as out:
@@ -111,7 +111,7 @@ def drill(reference: str = "latest", progress: Progress = lambda _: None) -> Dri
             else:
                 restore.restore_postgresql(plain, target)
         files = restore.restore_files(
-            path, body, identities, scratch,
+            path, body, identities,
             roots={"files": data / "files", "media": data / "media"},
         )  # fmt: skip
         progress(f"restored: {len(body['tables'])} tables, {files} files")

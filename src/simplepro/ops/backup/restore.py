@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -173,10 +174,10 @@ def restore(
     _check_target(target, body, force)
     progress(f"{path.name}: authentic, compatible; restoring into {target.describe()}")
     try:
-        with exclusive(settings.DATA_DIR) if target.own else _nothing():
+        with exclusive(settings.DATA_DIR) if target.own else nullcontext():
             with tempfile.TemporaryDirectory(prefix="simplepro-restore-") as scratch:
                 part = body["parts"]["database"]
-                with archive.open_part(path, part, identities, Path(scratch)) as plain:
+                with archive.open_part(path, part, identities) as plain:
                     if target.engine == "sqlite":
                         dump = Path(scratch) / "database"
                         with open(dump, "wb") as out:
@@ -187,7 +188,7 @@ def restore(
                 progress("database: restored")
                 files = 0
                 if target.own:
-                    files = restore_files(path, body, identities, Path(scratch))
+                    files = restore_files(path, body, identities)
                     progress(f"files: {files} restored")
             result = Restored(
                 path.name,
@@ -201,14 +202,6 @@ def restore(
     except FolderInUse as exc:
         raise BackupError(str(exc)) from None
     return result
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
 
 
 def restore_sqlite(dump: Path, target: Target) -> None:
@@ -245,7 +238,6 @@ def restore_files(
     path: Path,
     body: dict[str, Any],
     identities: list[Any],
-    scratch: Path,
     roots: dict[str, Path] | None = None,
 ) -> int:
     """Unpack into a fresh folder beside each root (this site's, unless `roots` says where),
@@ -258,7 +250,7 @@ def restore_files(
     expected = {f["name"]: f["sha256"] for f in body["files"]}
     count = 0
     with (
-        archive.open_part(path, body["parts"]["files"], identities, scratch) as plain,
+        archive.open_part(path, body["parts"]["files"], identities) as plain,
         tarfile.open(fileobj=plain, mode="r|") as tar,
     ):
         for member in tar:
