@@ -326,3 +326,15 @@ BACKUP_IDENTITY_FILE = env_str("SIMPLEPRO_BACKUP_IDENTITY_FILE")
 BACKUP_KEEP_DAILY = env_int("SIMPLEPRO_BACKUP_KEEP_DAILY", 7)
 BACKUP_KEEP_WEEKLY = env_int("SIMPLEPRO_BACKUP_KEEP_WEEKLY", 4)
 BACKUP_KEEP_MONTHLY = env_int("SIMPLEPRO_BACKUP_KEEP_MONTHLY", 6)
+# The off-site copy: every backup is also uploaded to this S3 bucket (AWS S3, MinIO, …). Use a
+# bucket and credentials of its own, never the live file store's: whoever can delete the live
+# files must not be able to delete their backups.
+BACKUP_S3_BUCKET = env_str("SIMPLEPRO_BACKUP_S3_BUCKET")
+BACKUP_S3_PREFIX = env_str("SIMPLEPRO_BACKUP_S3_PREFIX", "simplepro/")
+BACKUP_S3_ENDPOINT_URL = env_str("SIMPLEPRO_BACKUP_S3_ENDPOINT_URL")
+BACKUP_S3_REGION = env_str("SIMPLEPRO_BACKUP_S3_REGION", "us-east-1")
+BACKUP_S3_ACCESS_KEY_ID = env_secret("SIMPLEPRO_BACKUP_S3_ACCESS_KEY_ID")
+BACKUP_S3_SECRET_ACCESS_KEY = env_secret("SIMPLEPRO_BACKUP_S3_SECRET_ACCESS_KEY")
+# With the off-site copy on, how many of the newest backups also stay in SIMPLEPRO_BACKUP_DIR
+# (0: as many as the retention policy keeps). The folder is where backups are written first.
+BACKUP_LOCAL_KEEP = env_int("SIMPLEPRO_BACKUP_LOCAL_KEEP", 0)

@@ -204,4 +204,30 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="simplepro.W003",
             )
         )
+    if settings.PRODUCTION and not settings.BACKUP_S3_BUCKET:
+        findings.append(
+            Warning(
+                "SIMPLEPRO_BACKUP_S3_BUCKET is not set: the backups stay on this host and are "
+                "lost with it.",
+                hint="Give the backups an S3 bucket and credentials of their own "
+                "(docs/runbooks/backup-and-restore.md).",
+                id="simplepro.W004",
+            )
+        )
+    if bool(settings.BACKUP_S3_ACCESS_KEY_ID) != bool(settings.BACKUP_S3_SECRET_ACCESS_KEY):
+        findings.append(
+            Error(
+                "Set both SIMPLEPRO_BACKUP_S3_ACCESS_KEY_ID and "
+                "SIMPLEPRO_BACKUP_S3_SECRET_ACCESS_KEY, or neither (the instance's own role).",
+                id="simplepro.E017",
+            )
+        )
+    if settings.BACKUP_LOCAL_KEEP in (1,) or settings.BACKUP_LOCAL_KEEP < 0:
+        findings.append(
+            Error(
+                "SIMPLEPRO_BACKUP_LOCAL_KEEP must be 0 (all) or at least 2: the shrinking-backup "
+                "alarm compares the two newest local backups.",
+                id="simplepro.E018",
+            )
+        )
     return findings

@@ -1,7 +1,8 @@
 """Backup problems reach people without Prometheus: a banner for administrators on every page,
-and an e-mail to them when a problem appears. The same three conditions as the Prometheus
+and an e-mail to them when a problem appears. The same conditions as the Prometheus
 alerts (deploy/prometheus/alerts.yml): no backup for 26 hours, the last verification failed,
-the newest backup is less than half the size of the one before."""
+the newest backup is less than half the size of the one before; and, with an off-site copy
+configured, none made in 26 hours."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 
-from simplepro.ops.backup import archive
+from simplepro.ops.backup import archive, offsite
 
 MAX_AGE = timedelta(hours=26)
 CACHE_KEY = "simplepro:backup-problems"
@@ -36,6 +37,16 @@ def problems(now: datetime | None = None) -> list[str]:
             found.append(
                 "The newest backup is less than half the size of the one before: data may "
                 "be missing."
+            )
+    if offsite.configured():
+        copied = archive.last_offsite()
+        if copied is None and _site_age(now) > MAX_AGE:
+            found.append("No backup has been copied off-site yet.")
+        elif copied and now - datetime.fromisoformat(copied["created_at"]) > MAX_AGE:
+            age = now - datetime.fromisoformat(copied["created_at"])
+            found.append(
+                f"The newest off-site copy of the backups is {int(age.total_seconds() // 3600)} "
+                "hours old."
             )
     verified = archive.last_verify()
     if verified and not verified["ok"]:

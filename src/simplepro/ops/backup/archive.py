@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -11,9 +12,9 @@ import sqlite3
 import tarfile
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,14 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 from simplepro import __version__
-from simplepro.ops.backup import database, keys, manifest, sealing
+from simplepro.ops.backup import database, keys, manifest, offsite, sealing
 
 DATABASE_PART = "database.zst.age"
 FILES_PART = "files.tar.zst.age"
 MANIFEST = "manifest.json"
 VERIFIED = "verified.json"
 LAST_VERIFY = ".last-verify.json"  # in the backup folder: the outcome of the latest verify
+LAST_OFFSITE = ".last-offsite.json"  # in the backup folder: the newest backup copied off-site
 LABEL = re.compile(r"[A-Za-z0-9._-]{1,64}")
 Progress = Callable[[str], None]
 
@@ -151,7 +153,42 @@ def create(label: str = "", progress: Progress = lambda _: None) -> str:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    if offsite.configured():
+        try:
+            push_pending(progress)
+        except offsite.OffsiteError as exc:
+            raise BackupError(
+                f"backup {backup_id} is complete in {folder}, but its off-site copy failed: "
+                f"{exc}. `simplepro backup push` retries, and so does the next backup."
+            ) from None
     return backup_id
+
+
+def push_pending(progress: Progress = lambda _: None) -> list[str]:
+    """Copy off-site every complete local backup not copied yet, oldest first: one that failed
+    to upload last night goes with tonight's."""
+    pushed = []
+    for listed in sorted(_local(), key=lambda b: (b.created_at, b.id)):
+        folder = backup_dir() / listed.id
+        if (folder / offsite.UPLOADED).exists():
+            continue
+        progress(f"off-site: uploading {listed.id} to {offsite.where()}")
+        offsite.push(folder)
+        pushed.append(listed.id)
+        record = {"backup_id": listed.id, "created_at": listed.created_at}
+        newest = last_offsite()
+        if newest is None or newest["created_at"] <= listed.created_at:
+            (backup_dir() / LAST_OFFSITE).write_text(json.dumps(record))
+    return pushed
+
+
+def last_offsite() -> dict[str, Any] | None:
+    """The newest backup known to be complete off-site (for /metrics and the banner)."""
+    try:
+        record: dict[str, Any] = json.loads((backup_dir() / LAST_OFFSITE).read_text())
+    except (OSError, ValueError):
+        return None
+    return record
 
 
 def _fsync_folder(path: Path) -> None:
@@ -176,6 +213,7 @@ class Listed:
     engine: str
     verified_at: str | None
     manifest: dict[str, Any] = field(repr=False)
+    locations: list[str] = field(default_factory=list)  # "local", "s3"
 
     def public(self) -> dict[str, Any]:
         return {
@@ -189,25 +227,37 @@ class Listed:
         }
 
 
-def _read_listed(path: Path) -> Listed:
-    body = manifest.load((path / MANIFEST).read_bytes())
-    verified = path / VERIFIED
-    verified_at = json.loads(verified.read_text())["verified_at"] if verified.exists() else None
-    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+def _listed(
+    backup_id: str, manifest_bytes: bytes, verified: bytes | None, size: int, location: str
+) -> Listed:
+    body = manifest.load(manifest_bytes)
     return Listed(
-        id=path.name,
+        id=backup_id,
         created_at=body["created_at"],
         label=body.get("label", ""),
         size_bytes=size,
         app_version=body["app_version"],
         engine=body["engine"],
-        verified_at=verified_at,
+        verified_at=json.loads(verified)["verified_at"] if verified else None,
         manifest=body,
+        locations=[location],
     )
 
 
-def backups() -> list[Listed]:
-    """Every complete backup, newest first (partial ones, being written, are not listed)."""
+def _read_listed(path: Path) -> Listed:
+    verified = path / VERIFIED
+    return _listed(
+        path.name,
+        (path / MANIFEST).read_bytes(),
+        verified.read_bytes() if verified.exists() else None,
+        sum(
+            f.stat().st_size for f in path.iterdir() if f.is_file() and not f.name.endswith(".json")
+        ),
+        "local",
+    )
+
+
+def _local() -> list[Listed]:
     found = []
     for path in backup_dir().iterdir():
         if path.name.startswith(".") or not (path / MANIFEST).is_file():
@@ -216,7 +266,48 @@ def backups() -> list[Listed]:
             found.append(_read_listed(path))
         except (manifest.ManifestError, KeyError, OSError):
             continue  # `verify` names what is wrong with it
-    return sorted(found, key=lambda b: (b.created_at, b.id), reverse=True)
+    return found
+
+
+def _offsite() -> list[Listed]:
+    found = []
+    for backup_id, stored in offsite.stored().items():
+        if not stored.complete:
+            continue  # an upload that has not finished, or never will
+        try:
+            found.append(
+                _listed(
+                    backup_id,
+                    offsite.read(backup_id, MANIFEST) or b"",
+                    offsite.read(backup_id, VERIFIED),
+                    sum(o["Size"] for n, o in stored.objects.items() if not n.endswith(".json")),
+                    "s3",
+                )
+            )
+        except (manifest.ManifestError, KeyError):
+            continue
+    return found
+
+
+def backups(include_offsite: bool = True) -> list[Listed]:
+    """Every complete backup, here and off-site, newest first (partial ones, being written or
+    uploaded, are not listed). A backup in both places is listed once, with both locations."""
+    merged: dict[str, Listed] = {}
+    copies = _local() + (_offsite_or_fail() if include_offsite and offsite.configured() else [])
+    for listed in copies:
+        if listed.id in merged:
+            merged[listed.id].locations += listed.locations
+            merged[listed.id].verified_at = merged[listed.id].verified_at or listed.verified_at
+        else:
+            merged[listed.id] = listed
+    return sorted(merged.values(), key=lambda b: (b.created_at, b.id), reverse=True)
+
+
+def _offsite_or_fail() -> list[Listed]:
+    try:
+        return _offsite()
+    except offsite.OffsiteError as exc:
+        raise BackupError(str(exc)) from None
 
 
 def latest(count: int) -> list[Listed]:
@@ -235,19 +326,43 @@ def latest(count: int) -> list[Listed]:
     return found
 
 
-def resolve(reference: str) -> Path:
+def resolve(reference: str, progress: Progress = lambda _: None) -> Path:
+    """The local folder of a backup; one only off-site is downloaded first (a new host after
+    the old one was lost restores this way)."""
     folder = backup_dir()
     if reference == "latest":
         listed = backups()
         if not listed:
-            raise BackupError(f"there is no backup in {folder}")
-        return folder / listed[0].id
+            places = f"{folder} or {offsite.where()}" if offsite.configured() else str(folder)
+            raise BackupError(f"there is no backup in {places}")
+        reference = listed[0].id
     if not re.fullmatch(r"[0-9TZ]{16}-[0-9a-f]{6}", reference):
         raise BackupError(f"{reference!r} is not a backup id (see `simplepro backup list`)")
     path = folder / reference
-    if not (path / MANIFEST).is_file():
+    if (path / MANIFEST).is_file():
+        return path
+    if not offsite.configured():
         raise BackupError(f"there is no backup {reference} in {folder}")
+    progress(f"{reference}: downloading from {offsite.where()}")
+    with _downloaded(reference) as fetched:
+        (fetched / offsite.UPLOADED).write_text(json.dumps({"where": offsite.where()}))
+        fetched.rename(path)
     return path
+
+
+@contextlib.contextmanager
+def _downloaded(backup_id: str) -> Iterator[Path]:
+    """The off-site copy of a backup, downloaded into a hidden folder beside the local ones
+    (same disk, so it can be renamed into place); removed afterwards unless moved."""
+    scratch = backup_dir() / f".download-{secrets.token_hex(4)}"
+    (scratch / backup_id).mkdir(parents=True)
+    try:
+        offsite.fetch(backup_id, scratch / backup_id)
+        yield scratch / backup_id
+    except offsite.OffsiteError as exc:
+        raise BackupError(str(exc)) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @dataclass
@@ -257,12 +372,18 @@ class Verification:
     checked: list[str]
 
 
-def verify(reference: str, progress: Progress = lambda _: None) -> Verification:
+def verify(
+    reference: str, progress: Progress = lambda _: None, source: str = "local"
+) -> Verification:
     """Checksums and the manifest's MAC always; with the identity, also decrypt and restore
     into a scratch database and compare. Raises BackupError naming the first discrepancy.
-    The outcome is recorded for /metrics and `backup status`."""
+    `source="s3"` checks the off-site copy itself, downloaded afresh. The outcome is recorded
+    for /metrics and `backup status`."""
     try:
-        result = _verify(reference, progress)
+        if source == "s3":
+            result = _verify_offsite(reference, progress)
+        else:
+            result = _verify(resolve(reference, progress), progress)
     except BackupError as problem:
         _record_verify(reference, ok=False, restored=False, problem=str(problem))
         raise
@@ -313,8 +434,26 @@ def authentic(path: Path) -> tuple[dict[str, Any], list[str]]:
     return body, checked
 
 
-def _verify(reference: str, progress: Progress) -> Verification:
-    path = resolve(reference)
+def _verify_offsite(reference: str, progress: Progress) -> Verification:
+    if not offsite.configured():
+        raise BackupError("there is no off-site copy: SIMPLEPRO_BACKUP_S3_BUCKET is not set")
+    if reference == "latest":
+        listed = _offsite_or_fail()
+        if not listed:
+            raise BackupError(f"there is no backup in {offsite.where()}")
+        reference = max(listed, key=lambda b: (b.created_at, b.id)).id
+    progress(f"{reference}: downloading from {offsite.where()}")
+    with _downloaded(reference) as fetched:
+        result = _verify(fetched, progress)
+        if result.restored:
+            try:
+                offsite.write(reference, VERIFIED, (fetched / VERIFIED).read_bytes())
+            except offsite.OffsiteError as exc:
+                raise BackupError(str(exc)) from None
+    return result
+
+
+def _verify(path: Path, progress: Progress) -> Verification:
     body, checked = authentic(path)
     progress("checksums and manifest: ok")
     identities = keys.identities()
@@ -480,8 +619,9 @@ def retained(listed: list[Listed], daily: int, weekly: int, monthly: int) -> set
 
 
 def prune(dry_run: bool = False, progress: Progress = lambda _: None) -> Pruned:
-    """Apply the retention policy (SIMPLEPRO_BACKUP_KEEP_*); also remove partial folders
-    older than a day (a backup that crashed)."""
+    """Apply the retention policy (SIMPLEPRO_BACKUP_KEEP_*) to the backups here and off-site
+    alike; keep only SIMPLEPRO_BACKUP_LOCAL_KEEP local copies of those safely off-site; remove
+    what crashed backups, downloads and uploads left behind more than a day ago."""
     listed = backups()
     keep = retained(
         listed,
@@ -489,15 +629,36 @@ def prune(dry_run: bool = False, progress: Progress = lambda _: None) -> Pruned:
         settings.BACKUP_KEEP_WEEKLY,
         settings.BACKUP_KEEP_MONTHLY,
     )
-    deleted = [b.id for b in listed if b.id not in keep]
+    verb = "would delete" if dry_run else "deleting"
     folder = backup_dir()
-    for backup_id in deleted:
-        progress(f"{'would delete' if dry_run else 'deleting'} {backup_id}")
-        if not dry_run:
-            shutil.rmtree(folder / backup_id)
-    day_ago = datetime.now(UTC).timestamp() - 86400
-    for partial in folder.glob(".*.partial"):
-        if partial.stat().st_mtime < day_ago and not dry_run:
-            progress(f"removing the leftover of a crashed backup: {partial.name}")
-            shutil.rmtree(partial, ignore_errors=True)
+    try:
+        deleted = []
+        for backup in listed:
+            if backup.id in keep:
+                continue
+            progress(f"{verb} {backup.id} ({', '.join(backup.locations)})")
+            deleted.append(backup.id)
+            if not dry_run:
+                if "s3" in backup.locations:
+                    offsite.delete(backup.id)
+                if "local" in backup.locations:
+                    shutil.rmtree(folder / backup.id)
+        if offsite.configured() and settings.BACKUP_LOCAL_KEEP:
+            local = [b for b in listed if b.id in keep and "local" in b.locations]
+            for backup in local[settings.BACKUP_LOCAL_KEEP :]:
+                if "s3" in backup.locations:
+                    progress(f"{verb} the local copy of {backup.id} (kept off-site)")
+                    if not dry_run:
+                        shutil.rmtree(folder / backup.id)
+        day_ago = datetime.now(UTC) - timedelta(days=1)
+        for leftover in [*folder.glob(".*.partial"), *folder.glob(".download-*")]:
+            if leftover.stat().st_mtime < day_ago.timestamp():
+                progress(f"{verb} the leftover of a crashed backup or download: {leftover.name}")
+                if not dry_run:
+                    shutil.rmtree(leftover, ignore_errors=True)
+        if offsite.configured():
+            for what in offsite.leftovers(day_ago, dry_run):
+                progress(f"{verb} off-site leftover {what}")
+    except offsite.OffsiteError as exc:
+        raise BackupError(str(exc)) from None
     return Pruned(sorted(keep), deleted)

@@ -80,7 +80,7 @@ class _Client:
 
 def drill(reference: str = "latest", progress: Progress = lambda _: None) -> DrillReport:
     started = time.monotonic()
-    path = archive.resolve(reference)
+    path = archive.resolve(reference, progress)
     body, _ = archive.authentic(path)
     identities = keys.identities()
     if not identities:

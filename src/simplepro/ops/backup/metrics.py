@@ -9,7 +9,7 @@ from datetime import datetime
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from simplepro.ops.backup import archive
+from simplepro.ops.backup import archive, offsite
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ BACKUP_METRICS = frozenset(
         "simplepro_backup_last_verify_success",
         "simplepro_backup_last_verify_restored",
         "simplepro_backup_last_verify_timestamp_seconds",
+        "simplepro_backup_last_offsite_timestamp_seconds",
     }
 )
 
@@ -36,6 +37,7 @@ class BackupCollector(Collector):
         try:
             newest = archive.latest(2)
             verified = archive.last_verify()
+            copied = archive.last_offsite()
         except OSError:
             log.warning("backup metrics unavailable", exc_info=True)
             return
@@ -59,6 +61,12 @@ class BackupCollector(Collector):
                 "simplepro_backup_previous_size_bytes",
                 "Size of the backup before it (a sudden drop means data went missing).",
                 newest[1].size_bytes,
+            )
+        if offsite.configured():
+            yield _gauge(
+                "simplepro_backup_last_offsite_timestamp_seconds",
+                "When the newest backup copied off-site was made (Unix time; 0: none yet).",
+                datetime.fromisoformat(copied["created_at"]).timestamp() if copied else 0.0,
             )
         if verified:
             yield _gauge(

@@ -161,7 +161,7 @@ def restore(
     ignore_secrets: bool = False,
     progress: Progress = lambda _: None,
 ) -> Restored:
-    path = archive.resolve(reference)
+    path = archive.resolve(reference, progress)
     body, _ = archive.authentic(path)
     identities = keys.identities()
     if not identities:

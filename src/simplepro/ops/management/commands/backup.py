@@ -1,4 +1,4 @@
-"""`simplepro backup create|list|verify|status` — see simplepro.ops.backup.
+"""`simplepro backup create|list|verify|status|prune|restore|push` — see simplepro.ops.backup.
 
 Contract: `create` prints only the new id as its last line on stdout (progress goes to
 stderr); every subcommand exits 0 only on full success."""
@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from simplepro.core.env import ConfigurationError
-from simplepro.ops.backup import archive, keys
+from simplepro.ops.backup import archive, keys, offsite
 
 OFF_HOST_WARNING = (
     "warning: a backup on this host dies with this host. Copy the backups and the age identity "
@@ -40,6 +40,14 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true")
         verify = sub.add_parser("verify", help="check a backup (restore it with the identity)")
         verify.add_argument("backup", help="a backup id, or `latest`")
+        verify.add_argument(
+            "--from",
+            dest="source",
+            choices=["local", "s3"],
+            default="local",
+            help="s3: download and check the off-site copy itself",
+        )
+        sub.add_parser("push", help="copy off-site every backup not copied yet")
         sub.add_parser("status", help="the last backup and the last verification")
         restore = sub.add_parser("restore", help="replace the database and files with a backup")
         restore.add_argument("backup", help="a backup id, or `latest`")
@@ -67,18 +75,31 @@ class Command(BaseCommand):
         self.stdout.write(backup_id)
 
     def _list(self, options: dict[str, Any]) -> None:
-        listed = [b.public() for b in archive.backups()]
+        found = archive.backups()
         if options["json"]:
-            self.stdout.write(json.dumps(listed))
+            self.stdout.write(json.dumps([b.public() for b in found]))
             return
+        listed = [{**b.public(), "locations": b.locations} for b in found]
         for b in listed:
             self.stdout.write(
                 f"{b['id']}  {b['created_at']}  {b['size_bytes']:>12} B  {b['engine']:<10} "
-                f"v{b['app_version']}  verified: {b['verified_at'] or 'no'}  {b['label']}"
+                f"v{b['app_version']}  verified: {b['verified_at'] or 'no'}  "
+                f"{'+'.join(b['locations'])}  {b['label']}"
             )
 
+    def _push(self, options: dict[str, Any]) -> None:
+        if not offsite.configured():
+            raise CommandError("SIMPLEPRO_BACKUP_S3_BUCKET is not set: there is nowhere to push")
+        try:
+            pushed = archive.push_pending(progress=self._progress)
+        except offsite.OffsiteError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"copied {len(pushed)} backup(s) to {offsite.where()}")
+
     def _verify(self, options: dict[str, Any]) -> None:
-        result = archive.verify(options["backup"], progress=self._progress)
+        result = archive.verify(
+            options["backup"], progress=self._progress, source=options["source"]
+        )
         self.stdout.write(f"{result.backup_id}: " + "; ".join(result.checked) + ": ok")
         if not result.restored:
             self.stdout.write(
@@ -115,3 +136,6 @@ class Command(BaseCommand):
             f"last backup: {last.id + ' ' + _age(last.created_at) if last else 'never'}"
         )
         self.stdout.write(f"last full verification: {_age(verified)}")
+        if offsite.configured():
+            copied = max((b.created_at for b in listed if "s3" in b.locations), default=None)
+            self.stdout.write(f"newest off-site copy ({offsite.where()}): {_age(copied)}")
