@@ -31,6 +31,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SIMPLEPRO_CSRF_TRUSTED_ORIGINS": "https://moves.example.com",
         "SIMPLEPRO_METRICS_TOKEN": GOOD_SECRET + "-metrics",
         "SIMPLEPRO_BACKUP_RECIPIENTS": AGE_PUBLIC_KEY,
+        "SIMPLEPRO_BACKUP_S3_BUCKET": "moves-example-backups",
     }
     values.update(overrides)
     return cli_env(tmp_path, **{k: v for k, v in values.items() if v != "<unset>"})
@@ -48,6 +49,14 @@ def test_production_without_backup_recipients_is_warned(tmp_path: Path) -> None:
     result = run_cli("check-deploy", env=env)
     assert result.returncode == 0, "a warning, not an error"
     assert "simplepro.W003" in result.stdout + result.stderr
+
+
+def test_production_without_an_off_site_copy_is_warned(tmp_path: Path) -> None:
+    env = production_env(tmp_path, SIMPLEPRO_BACKUP_S3_BUCKET="<unset>")
+    result = run_cli("check-deploy", env=env)
+    assert result.returncode == 0, "a warning, not an error"
+    assert "simplepro.W004" in result.stdout + result.stderr
+    assert "lost with it" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
@@ -77,6 +86,8 @@ def test_production_without_backup_recipients_is_warned(tmp_path: Path) -> None:
         ({"SIMPLEPRO_SECURE_COOKIES": "false"}, "simplepro.E011"),
         ({"SIMPLEPRO_HSTS_SECONDS": "0"}, "simplepro.E012"),
         ({"SIMPLEPRO_ENV": "embedded"}, "simplepro.E016"),
+        ({"SIMPLEPRO_BACKUP_S3_ACCESS_KEY_ID": "AKIAEXAMPLE"}, "simplepro.E017"),
+        ({"SIMPLEPRO_BACKUP_LOCAL_KEEP": "1"}, "simplepro.E018"),
     ],
 )
 def test_each_problem_is_reported_with_its_fix(

@@ -194,7 +194,9 @@ def test_a_flipped_byte_anywhere_fails_verification(
     text = client.get("/metrics").content.decode()
     assert "simplepro_backup_last_verify_success 1.0" in text
     assert "simplepro_backup_last_verify_restored 1.0" in text
-    assert all(f"\n{name} " in text for name in BACKUP_METRICS), "every backup metric"
+    offsite_only = {"simplepro_backup_last_offsite_timestamp_seconds"}  # tests/ops/test_offsite
+    assert all(f"\n{name} " in text for name in BACKUP_METRICS - offsite_only)
+    assert not any(name in text for name in offsite_only), "no off-site copy configured"
 
 
 def test_prune_keeps_daily_weekly_monthly_and_the_newest_verified(

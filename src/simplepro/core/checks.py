@@ -218,15 +218,16 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
         findings.append(
             Error(
                 "Set both SIMPLEPRO_BACKUP_S3_ACCESS_KEY_ID and "
-                "SIMPLEPRO_BACKUP_S3_SECRET_ACCESS_KEY, or neither (the instance's own role).",
+                "SIMPLEPRO_BACKUP_S3_SECRET_ACCESS_KEY, or neither.",
+                hint="Neither means the instance's own role or the usual AWS_* variables.",
                 id="simplepro.E017",
             )
         )
     if settings.BACKUP_LOCAL_KEEP in (1,) or settings.BACKUP_LOCAL_KEEP < 0:
         findings.append(
             Error(
-                "SIMPLEPRO_BACKUP_LOCAL_KEEP must be 0 (all) or at least 2: the shrinking-backup "
-                "alarm compares the two newest local backups.",
+                "SIMPLEPRO_BACKUP_LOCAL_KEEP must be 0 (all) or at least 2.",
+                hint="The shrinking-backup alarm compares the two newest local backups.",
                 id="simplepro.E018",
             )
         )
