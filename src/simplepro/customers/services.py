@@ -93,6 +93,12 @@ def _lookup_rows(customer: Customer) -> list[CustomerLookup]:
     return rows
 
 
+def customer_lookups_rebuild(customer: Customer) -> None:
+    """Make the lookup rows match the customer's e-mails, phones and tags again."""
+    customer.lookups.all().delete()
+    CustomerLookup.objects.bulk_create(_lookup_rows(customer))
+
+
 def _snapshot(customer: Customer) -> dict[str, Any]:
     values = {name: getattr(customer, name) for name in AUDITED_FIELDS}
     for name in ("assigned_salesperson_id", "archived_at"):
@@ -171,8 +177,7 @@ def customer_update(*, actor: User, customer: Customer, data: Mapping[str, Any])
         if changes:
             customer.save()
             if {"emails", "phones", "tags"} & changes.keys():
-                customer.lookups.all().delete()
-                CustomerLookup.objects.bulk_create(_lookup_rows(customer))
+                customer_lookups_rebuild(customer)
             audit_record(
                 actor=actor,
                 action="update",

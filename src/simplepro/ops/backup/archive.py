@@ -562,15 +562,12 @@ def _compare_sqlite(dump: Path, body: dict[str, Any]) -> None:
 def _compare_postgresql(plain: Any, body: dict[str, Any]) -> None:
     """pg_restore into a scratch database on the same server (never the live one), compare,
     drop it."""
-    env = database._pg_environment()
-    scratch_db = f"{env['PGDATABASE']}_verify_{secrets.token_hex(4)}"
-    with database.pg_connect(autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{scratch_db}"')
     try:
-        failure = database.pg_restore_stream(plain, env, scratch_db)
-        if failure:
-            raise BackupError(f"database: pg_restore failed: {failure}")
-        with database.pg_connect(scratch_db) as conn, conn.cursor() as cursor:
+        with (
+            database.scratch_postgresql(plain, "verify") as scratch_db,
+            database.pg_connect(scratch_db) as conn,
+            conn.cursor() as cursor,
+        ):
             cursor.execute(
                 "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
                 "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey) "
@@ -581,9 +578,8 @@ def _compare_postgresql(plain: Any, body: dict[str, Any]) -> None:
             cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
             tables = [r[0] for r in cursor.fetchall() if r[0] in body["tables"]]
             _compare(database.describe_tables(cursor, tables, keys_), body)
-    finally:
-        with database.pg_connect(autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')
+    except RuntimeError as exc:
+        raise BackupError(f"database: {exc}") from None
 
 
 @dataclass

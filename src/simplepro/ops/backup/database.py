@@ -177,3 +177,23 @@ def pg_restore_stream(plain: IO[bytes], env: dict[str, str], dbname: str) -> str
         errors.seek(0)
         message = errors.read().decode(errors="replace").strip()
     return "" if code == 0 else (message or f"exit status {code}")[:500]
+
+
+@contextmanager
+def scratch_postgresql(plain: IO[bytes], purpose: str) -> Iterator[str]:
+    """A dump restored into a throw-away database on the same server (`<db>_<purpose>_<rand>`,
+    never the live one); its name for the block, dropped afterwards whatever happens."""
+    import secrets
+
+    env = _pg_environment()
+    scratch_db = f"{env['PGDATABASE']}_{purpose}_{secrets.token_hex(4)}"
+    with pg_connect(autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{scratch_db}"')
+    try:
+        failure = pg_restore_stream(plain, env, scratch_db)
+        if failure:
+            raise RuntimeError(f"pg_restore failed: {failure}")
+        yield scratch_db
+    finally:
+        with pg_connect(autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')

@@ -1,4 +1,4 @@
-"""`simplepro backup create|list|verify|status|prune|restore|push` — see simplepro.ops.backup.
+"""`simplepro backup create|list|verify|status|prune|restore|restore-customer|push` — see simplepro.ops.backup.
 
 Contract: `create` prints only the new id as its last line on stdout (progress goes to
 stderr); every subcommand exits 0 only on full success."""
@@ -56,12 +56,19 @@ class Command(BaseCommand):
         restore.add_argument(
             "--ignore-secrets", action="store_true", help="restore though the secrets differ"
         )
+        one = sub.add_parser(
+            "restore-customer",
+            help="bring one customer (estimates, jobs, quote files) back into the live database",
+        )
+        one.add_argument("backup", help="a backup id, or `latest`")
+        one.add_argument("customer", help="the customer's id, or one of their e-mail addresses")
+        one.add_argument("--dry-run", action="store_true", help="show what would change")
         prune = sub.add_parser("prune", help="apply the retention policy (SIMPLEPRO_BACKUP_KEEP_*)")
         prune.add_argument("--dry-run", action="store_true", help="say what would be deleted")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            getattr(self, f"_{options['action']}")(options)
+            getattr(self, f"_{options['action'].replace('-', '_')}")(options)
         except (archive.BackupError, ConfigurationError) as problem:
             raise CommandError(str(problem)) from None
 
@@ -121,6 +128,23 @@ class Command(BaseCommand):
             f"restored {done.backup_id} into {done.target}: {done.tables} tables, "
             f"{done.rows} rows, {done.files} files"
             + (f"; migrations applied: {', '.join(done.migrated)}" if done.migrated else "")
+        )
+
+    def _restore_customer(self, options: dict[str, Any]) -> None:
+        from simplepro.ops.backup.recovery import restore_customer
+
+        dry_run = options["dry_run"]
+        report = restore_customer(
+            options["backup"], options["customer"], dry_run=dry_run, progress=self._progress
+        )
+        for change in report.changes + report.files:
+            self.stdout.write(change.line(dry_run))
+        for note in report.notes:
+            self.stdout.write(f"note: {note}")
+        verb = "would write" if dry_run else "wrote"
+        self.stdout.write(
+            f"customer {report.customer} from {report.backup_id}: {verb} {report.written} "
+            "row(s) and file(s)" + (" (dry run: nothing was changed)" if dry_run else "")
         )
 
     def _prune(self, options: dict[str, Any]) -> None:
