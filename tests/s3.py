@@ -3,6 +3,7 @@ protocol over HTTP exactly as AWS or MinIO would to boto3 (or to pgBackRest, beh
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -64,3 +65,67 @@ def backup_settings(endpoint: str, bucket: str) -> dict[str, str]:
         "SIMPLEPRO_BACKUP_S3_ACCESS_KEY_ID": KEY_ID,
         "SIMPLEPRO_BACKUP_S3_SECRET_ACCESS_KEY": SECRET,
     }
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throw-away key and certificate for localhost (openssl, one day)."""
+    key, cert = folder / "privkey.pem", folder / "fullchain.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+         "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return key, cert
+
+
+@contextmanager
+def tls_front(endpoint: str, folder: Path) -> Iterator[int]:
+    """nginx terminating TLS (self-signed) in front of the S3 server: clients that speak S3
+    only over HTTPS (pgBackRest) reach moto this way. The HTTPS port, for the block."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "logs").mkdir(exist_ok=True)
+    key, cert = self_signed_certificate(folder)
+    port = free_port()
+    (folder / "nginx.conf").write_text(f"""
+pid {folder}/nginx.pid;
+error_log {folder}/logs/error.log;
+daemon off;
+events {{}}
+http {{
+  access_log {folder}/logs/access.log;
+  client_body_temp_path {folder}/body;
+  proxy_temp_path {folder}/proxy;
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    client_max_body_size 0;
+    location / {{
+      proxy_pass {endpoint};
+      proxy_set_header Host $http_host;
+      proxy_http_version 1.1;
+      proxy_request_buffering off;
+      proxy_buffering off;
+    }}
+  }}
+}}
+""")
+    process = subprocess.Popen(
+        [nginx, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "logs/error.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError((folder / "logs/error.log").read_text()) from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

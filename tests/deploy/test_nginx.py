@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import requires_program
+from tests.s3 import self_signed_certificate
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "deploy" / "nginx" / "simplepro.conf"
@@ -17,13 +18,8 @@ SITE = REPO / "deploy" / "nginx" / "simplepro.conf"
 def test_nginx_accepts_the_site(tmp_path: Path) -> None:
     nginx = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
     nginx = nginx or requires_program("nginx")
-    openssl = requires_program("openssl")
-    key, cert = tmp_path / "privkey.pem", tmp_path / "fullchain.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-         "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    requires_program("openssl")
+    key, cert = self_signed_certificate(tmp_path)
     site = SITE.read_text().replace("/etc/ssl/simplepro/fullchain.pem", str(cert))
     site = site.replace(
         "/etc/nginx/simplepro/upstream.conf", str(REPO / "deploy/nginx/upstream.conf")
