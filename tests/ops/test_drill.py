@@ -1,12 +1,21 @@
-"""`simplepro dr-drill` on a seeded site with a sent quote, and on a corrupted backup."""
+"""`simplepro dr-drill` on a seeded site with a sent quote, and on a corrupted backup, on
+SQLite and on PostgreSQL (where the drill restores into a scratch database beside the live one
+and drops it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
+from tests.conftest import requires
+from tests.postgres import PG_ADMIN, database_url, drop_database, fresh_database, worker_database
 from tests.server import cli_env, run_cli
+
+DRILL_DB = worker_database("simplepro_drill")
 
 pytestmark = pytest.mark.server
 
@@ -20,9 +29,13 @@ print("SENT", estimate.pk)
 """
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    env = cli_env(tmp_path_factory.mktemp("drill"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    extra = {}
+    if request.param == "postgresql":
+        requires("PostgreSQL at 127.0.0.1:5432", fresh_database(DRILL_DB))
+        extra["DATABASE_URL"] = database_url(DRILL_DB)
+    env = cli_env(tmp_path_factory.mktemp(f"drill-{request.param}"), **extra)
     assert run_cli("migrate", env=env).returncode == 0
     assert run_cli("seed-demo", env=env).returncode == 0
     made = run_cli(
@@ -32,7 +45,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     assert made.returncode == 0, made.stderr
     sent = run_cli("shell", "-c", SEND_A_QUOTE, env=env)
     assert "SENT" in sent.stdout, sent.stderr
-    return env
+    yield env
+    if request.param == "postgresql":
+        drop_database(DRILL_DB)
+
+
+def _scratch_databases() -> list[str]:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{DRILL_DB}_drill_%",)
+        ).fetchall()
+    return [r[0] for r in rows]
 
 
 def test_the_drill_restores_serves_and_measures(site: dict[str, str]) -> None:
@@ -43,6 +66,8 @@ def test_the_drill_restores_serves_and_measures(site: dict[str, str]) -> None:
                  "ok   read a job", "ok   downloaded a stored quote PDF"):  # fmt: skip
         assert line in done.stdout, done.stdout
     assert "RTO" in done.stdout and "RPO" in done.stdout
+    if "DATABASE_URL" in site:
+        assert _scratch_databases() == [], "the drill's scratch database is dropped"
 
 
 def test_the_drill_fails_on_a_corrupted_backup(site: dict[str, str]) -> None:

@@ -69,10 +69,10 @@ def listed_ids(env: dict[str, str]) -> list[str]:
     return [b["id"] for b in json.loads(done.stdout)]
 
 
-def new_host(old: dict[str, str], tmp_path: Path) -> dict[str, str]:
+def new_host(old: dict[str, str], tmp_path: Path, name: str = "new-host") -> dict[str, str]:
     """A fresh machine: nothing but the secrets kept off-host (secret key, JWT keys, the age
     identity) and the same S3 settings."""
-    data = tmp_path / "new-host"
+    data = tmp_path / name
     shutil.copytree(Path(old["SIMPLEPRO_DATA_DIR"]) / "secrets", data / "secrets")
     return {**old, "SIMPLEPRO_DATA_DIR": str(data)}
 
@@ -114,6 +114,11 @@ def test_every_backup_goes_off_site_and_a_new_host_restores_from_there(
     assert (data / quote).read_bytes() == (Path(env["SIMPLEPRO_DATA_DIR"]) / quote).read_bytes()
     # The downloaded copy is now a local one too, known to be off-site already.
     assert "local+s3" in run_cli("backup", "list", env=fresh).stdout
+
+    # The disaster-recovery drill works from the bucket alone too.
+    drill = run_cli("dr-drill", env=new_host(env, tmp_path, "drill-host"), timeout=300)
+    assert drill.returncode == 0, drill.stderr
+    assert "ok   read a customer (50 in all)" in drill.stdout
 
 
 def test_a_half_finished_upload_is_never_listed(
