@@ -16,6 +16,7 @@ from simplepro.ops.backup.drill import drill
 
 class Command(BaseCommand):
     help = "Disaster-recovery drill on the newest (or a given) backup."
+    requires_system_checks: list[str] = []  # as `backup`: the scratch server runs them
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--backup", default="latest", help="a backup id (default: latest)")
