@@ -246,3 +246,33 @@ def test_prune_applies_retention_off_site_and_keeps_few_local_copies(
     removed = offsite.leftovers(datetime.now(UTC) + timedelta(days=2))
     assert removed == ["20261125T030000Z-abcdef (incomplete upload)"]
     assert "20261125T030000Z-abcdef" not in offsite.stored()
+
+
+NIGHTLY = """
+from simplepro.ops.queue import huey
+from simplepro.ops.tasks import nightly_backup
+print(nightly_backup.call_local(), [m.name for m in huey.pending()])
+"""
+PUSH = "from simplepro.ops.tasks import push_backups\nprint(push_backups.call_local())"
+
+
+def test_the_nightly_task_retries_only_the_upload(
+    seeded: Path, tmp_path: Path, endpoint: str, bucket: str
+) -> None:
+    """The scheduled backup hands the upload to a task of its own: while the bucket is
+    unreachable that task fails (and is retried by the worker) without another backup being
+    made each time; once it is fixed, the one backup goes up."""
+    env = {**site(seeded, tmp_path, endpoint, bucket), "SIMPLEPRO_BACKUP_S3_BUCKET": "gone-away"}
+    done = run_cli("shell", "-c", NIGHTLY, env=env)
+    assert done.returncode == 0, done.stderr
+    backup_id, queued = done.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert queued == "['backup.push']"
+    failed = run_cli("shell", "-c", PUSH, env=env)
+    assert failed.returncode == 1 and "NoSuchBucket" in failed.stderr
+    env["SIMPLEPRO_BACKUP_S3_BUCKET"] = bucket
+    pushed = run_cli("shell", "-c", PUSH, env=env)
+    assert pushed.returncode == 0 and "1 uploaded" in pushed.stdout, pushed.stderr
+    assert [p.name for p in (Path(env["SIMPLEPRO_DATA_DIR"]) / "backups").glob("2*")] == [
+        backup_id
+    ], "one backup, however many upload attempts"
+    assert listed_ids(new_host(env, tmp_path)) == [backup_id]

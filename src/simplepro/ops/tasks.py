@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from simplepro.ops.backup import archive
-from simplepro.ops.queue import periodic
+from simplepro.ops.backup import archive, offsite
+from simplepro.ops.queue import periodic, task
 
 
 @periodic("SIMPLEPRO_SCHEDULE_BACKUP", name="backup.nightly")
 def nightly_backup() -> str:
-    """Back up, then apply the retention policy (only after a backup succeeded)."""
-    backup_id = archive.create(label="scheduled")
-    archive.prune()
+    """Back up, then copy it off-site in a task of its own (so that a failing upload is retried
+    without making another backup each time), then apply the retention policy (only after a
+    backup succeeded, and only once it is off-site where there is an off-site copy)."""
+    backup_id = archive.create(label="scheduled", offsite_copy=False)
+    if offsite.configured():
+        push_backups()
+    else:
+        archive.prune()
     return backup_id
+
+
+@task(name="backup.push")
+def push_backups() -> str:
+    """Upload every backup not yet off-site, then apply the retention policy."""
+    pushed = archive.push_pending()
+    archive.prune()
+    return f"{len(pushed)} uploaded"
 
 
 @periodic("SIMPLEPRO_SCHEDULE_BACKUP_VERIFY", name="backup.verify")

@@ -91,8 +91,10 @@ def new_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def create(label: str = "", progress: Progress = lambda _: None) -> str:
-    """Make one backup; its id. Nothing is listed until every part is written and synced."""
+def create(label: str = "", progress: Progress = lambda _: None, offsite_copy: bool = True) -> str:
+    """Make one backup; its id. Nothing is listed until every part is written and synced.
+    With `offsite_copy` (and a bucket configured) it is then uploaded, with any earlier one
+    whose upload failed."""
     if label and not LABEL.fullmatch(label):
         raise BackupError("--label: at most 64 letters, digits, dots, dashes or underscores")
     recipients = keys.recipients()
@@ -153,7 +155,7 @@ def create(label: str = "", progress: Progress = lambda _: None) -> str:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if offsite.configured():
+    if offsite_copy and offsite.configured():
         try:
             push_pending(progress)
         except offsite.OffsiteError as exc:
