@@ -85,6 +85,7 @@ def test_every_backup_goes_off_site_and_a_new_host_restores_from_there(
     assert done.returncode == 0, done.stderr
     backup_id = done.stdout.strip().splitlines()[-1]
     assert f"off-site: uploading {backup_id} to s3://{bucket}/{PREFIX}" in done.stderr
+    assert "The age identity" in done.stderr and "must live off this host too" in done.stderr
     stored = objects(endpoint, bucket)
     assert set(stored) == {
         f"{PREFIX}{backup_id}/{name}"

@@ -19,6 +19,10 @@ OFF_HOST_WARNING = (
     "warning: a backup on this host dies with this host. Copy the backups and the age identity "
     "({identity}) somewhere else (docs/runbooks/backup-and-restore.md)."
 )
+OFFSITE_IDENTITY_WARNING = (
+    "copied off-site to {where}. The age identity ({identity}) must live off this host too: "
+    "without it no backup can be restored (docs/runbooks/backup-and-restore.md)."
+)
 
 
 def _age(iso: str | None) -> str:
@@ -81,7 +85,8 @@ class Command(BaseCommand):
     def _create(self, options: dict[str, Any]) -> None:
         backup_id = archive.create(label=options["label"], progress=self._progress)
         identity = keys.identity_file() or "SIMPLEPRO_BACKUP_IDENTITY_FILE"
-        print(OFF_HOST_WARNING.format(identity=identity), file=sys.stderr)
+        warning = OFFSITE_IDENTITY_WARNING if offsite.configured() else OFF_HOST_WARNING
+        print(warning.format(identity=identity, where=offsite.where()), file=sys.stderr)
         self.stdout.write(backup_id)
 
     def _list(self, options: dict[str, Any]) -> None:
