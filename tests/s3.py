@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,19 +30,24 @@ def s3_server() -> Iterator[str]:
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
+        _wait_for(port, process, lambda: "moto_server did not start")
         yield endpoint
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _wait_for(port: int, process: subprocess.Popen[Any], why: Callable[[], str]) -> None:
+    """Until something listens on the port; the process's own words if it dies or never does."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(why()) from None
+            time.sleep(0.1)
 
 
 def s3_client(endpoint: str) -> Any:
@@ -116,15 +121,7 @@ http {{
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError((folder / "logs/error.log").read_text()) from None
-                time.sleep(0.1)
+        _wait_for(port, process, lambda: (folder / "logs/error.log").read_text())
         yield port
     finally:
         process.terminate()

@@ -16,34 +16,28 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import requires
-from tests.postgres import PG_ADMIN, database_url, drop_database, fresh_database, worker_database
+from tests.ops.fakes import nightly_backups
+from tests.postgres import (
+    PG_ADMIN,
+    demo_site,
+)
 from tests.server import cli_env, run_cli
 
 pytestmark = pytest.mark.server
 
-BACKUP_DB = worker_database("simplepro_backup")
 ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A migrated site with the demo company and two stored files."""
-    extra = {}
-    if request.param == "postgresql":
-        requires("PostgreSQL at 127.0.0.1:5432", fresh_database(BACKUP_DB))
-        extra["DATABASE_URL"] = database_url(BACKUP_DB)
     data = tmp_path_factory.mktemp(f"backup-{request.param}")
-    env = cli_env(data, **extra)
-    assert run_cli("migrate", env=env).returncode == 0
-    assert run_cli("seed-demo", env=env).returncode == 0
-    (data / "files" / "quotes").mkdir(parents=True)
-    (data / "files" / "quotes" / "q-1.pdf").write_bytes(b"%PDF-1.7 quote" * 1000)
-    (data / "media").mkdir(exist_ok=True)
-    (data / "media" / "logo.png").write_bytes(os.urandom(5000))
-    yield env
-    if request.param == "postgresql":
-        drop_database(BACKUP_DB)
+    with demo_site(request.param, data, "simplepro_backup") as env:
+        (data / "files" / "quotes").mkdir(parents=True)
+        (data / "files" / "quotes" / "q-1.pdf").write_bytes(b"%PDF-1.7 quote" * 1000)
+        (data / "media").mkdir(exist_ok=True)
+        (data / "media" / "logo.png").write_bytes(os.urandom(5000))
+        yield env
 
 
 def create(env: dict[str, str], *args: str) -> str:
@@ -204,22 +198,11 @@ def test_prune_keeps_daily_weekly_monthly_and_the_newest_verified(
 ) -> None:
     """100 nightly backups: 7 days, 4 weeks and 6 months are kept, plus an old verified one
     (the only one verified), and a crashed partial backup older than a day goes."""
-    from datetime import UTC, datetime, timedelta
-
     from simplepro.ops.backup import archive
 
     settings.BACKUP_DIR = tmp_path
     settings.BACKUP_KEEP_DAILY, settings.BACKUP_KEEP_WEEKLY, settings.BACKUP_KEEP_MONTHLY = 7, 4, 6
-    start = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
-    ids = []
-    for day in range(100):
-        at = start - timedelta(days=day)
-        backup_id = f"{at:%Y%m%dT%H%M%SZ}-{day:06x}"
-        (tmp_path / backup_id).mkdir()
-        body = {"format": 1, "created_at": at.isoformat(), "app_version": "0.1.0",
-                "engine": "sqlite", "label": "scheduled"}  # fmt: skip
-        (tmp_path / backup_id / "manifest.json").write_text(json.dumps(body))
-        ids.append(backup_id)
+    ids = nightly_backups(tmp_path, 100)
     (tmp_path / ids[60] / "verified.json").write_text(json.dumps({"verified_at": "2026-09-26"}))
     crashed = tmp_path / ".20261101T023000Z-aaaaaa.partial"
     crashed.mkdir()

@@ -11,11 +11,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import requires
-from tests.postgres import PG_ADMIN, database_url, drop_database, fresh_database, worker_database
-from tests.server import cli_env, run_cli
-
-DRILL_DB = worker_database("simplepro_drill")
+from tests.postgres import (
+    PG_ADMIN,
+    demo_site,
+    worker_database,
+)
+from tests.server import run_cli
 
 pytestmark = pytest.mark.server
 
@@ -31,29 +32,23 @@ print("SENT", estimate.pk)
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    extra = {}
-    if request.param == "postgresql":
-        requires("PostgreSQL at 127.0.0.1:5432", fresh_database(DRILL_DB))
-        extra["DATABASE_URL"] = database_url(DRILL_DB)
-    env = cli_env(tmp_path_factory.mktemp(f"drill-{request.param}"), **extra)
-    assert run_cli("migrate", env=env).returncode == 0
-    assert run_cli("seed-demo", env=env).returncode == 0
-    made = run_cli(
-        "createuser", "--username", "drill-admin", "--email", "boss@movers.example",
-        "--role", "admin", "--password-stdin", env=env, stdin="A-long-drill-password-1\n",
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    sent = run_cli("shell", "-c", SEND_A_QUOTE, env=env)
-    assert "SENT" in sent.stdout, sent.stderr
-    yield env
-    if request.param == "postgresql":
-        drop_database(DRILL_DB)
+    data = tmp_path_factory.mktemp(f"drill-{request.param}")
+    with demo_site(request.param, data, "simplepro_drill") as env:
+        made = run_cli(
+            "createuser", "--username", "drill-admin", "--email", "boss@movers.example",
+            "--role", "admin", "--password-stdin", env=env, stdin="A-long-drill-password-1\n",
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        sent = run_cli("shell", "-c", SEND_A_QUOTE, env=env)
+        assert "SENT" in sent.stdout, sent.stderr
+        yield env
 
 
 def _scratch_databases() -> list[str]:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{DRILL_DB}_drill_%",)
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            (f"{worker_database('simplepro_drill')}_drill_%",),
         ).fetchall()
     return [r[0] for r in rows]
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.ops.fakes import NEWEST, nightly_backups
 from tests.s3 import backup_settings, s3_client, s3_server
 from tests.server import BIN, cli_env, run_cli
 
@@ -214,19 +215,9 @@ def test_prune_applies_retention_off_site_and_keeps_few_local_copies(
     settings.BACKUP_DIR = tmp_path
     settings.BACKUP_KEEP_DAILY, settings.BACKUP_KEEP_WEEKLY, settings.BACKUP_KEEP_MONTHLY = 3, 0, 0
     settings.BACKUP_LOCAL_KEEP = 2
-    start = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
-    ids = []
-    for day in range(6):
-        at = start - timedelta(days=day)
-        backup_id = f"{at:%Y%m%dT%H%M%SZ}-{day:06x}"
-        (tmp_path / backup_id).mkdir()
-        body = {"format": 1, "created_at": at.isoformat(), "app_version": "0.1.0",
-                "engine": "sqlite", "label": "scheduled"}  # fmt: skip
-        (tmp_path / backup_id / "manifest.json").write_text(json.dumps(body))
-        (tmp_path / backup_id / "database.zst.age").write_bytes(os.urandom(100))
-        ids.append(backup_id)
+    ids = nightly_backups(tmp_path, 6, with_part=True)
     assert archive.push_pending() == sorted(ids)
-    assert archive.last_offsite() == {"backup_id": ids[0], "created_at": start.isoformat()}
+    assert archive.last_offsite() == {"backup_id": ids[0], "created_at": NEWEST.isoformat()}
     metrics = client.get("/metrics").content.decode()
     assert "simplepro_backup_last_offsite_timestamp_seconds 1.7955738e+09" in metrics
     # A backup still uploading elsewhere (parts, no manifest yet), and a multipart upload.

@@ -12,13 +12,11 @@ from typing import Any
 import pytest
 from django.apps import apps
 
-from tests.conftest import requires
-from tests.postgres import database_url, drop_database, fresh_database, worker_database
-from tests.server import cli_env, run_cli
+from tests.postgres import demo_site
+from tests.server import run_cli
 
 pytestmark = pytest.mark.server
 
-RECOVERY_DB = worker_database("simplepro_recovery")
 
 # Prints the customer's records (and the quote file's bytes, hashed) as JSON: compared before
 # the deletion and after the recovery.
@@ -37,17 +35,9 @@ print(json.dumps({"rows": json.loads(serializers.serialize("json", rows)), "quot
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    extra = {}
-    if request.param == "postgresql":
-        requires("PostgreSQL at 127.0.0.1:5432", fresh_database(RECOVERY_DB))
-        extra["DATABASE_URL"] = database_url(RECOVERY_DB)
     data = tmp_path_factory.mktemp(f"recovery-{request.param}")
-    env = cli_env(data, **extra)
-    assert run_cli("migrate", env=env).returncode == 0
-    assert run_cli("seed-demo", env=env).returncode == 0
-    yield env
-    if request.param == "postgresql":
-        drop_database(RECOVERY_DB)
+    with demo_site(request.param, data, "simplepro_recovery") as env:
+        yield env
 
 
 def shell(env: dict[str, str], code: str, arg: str = "") -> str:

@@ -352,6 +352,19 @@ def resolve(reference: str, progress: Progress = lambda _: None) -> Path:
     return path
 
 
+def openable(
+    reference: str, doing: str, progress: Progress = lambda _: None
+) -> tuple[Path, dict[str, Any], list[Any]]:
+    """A backup's folder (downloaded first if it is only off-site), its authenticated manifest,
+    and the identity that opens it; `doing` names the operation if the identity is missing."""
+    path = resolve(reference, progress)
+    body, _ = authentic(path)
+    identities = keys.identities()
+    if not identities:
+        raise BackupError(f"{doing} needs the age identity: set SIMPLEPRO_BACKUP_IDENTITY_FILE")
+    return path, body, identities
+
+
 @contextlib.contextmanager
 def _downloaded(backup_id: str) -> Iterator[Path]:
     """The off-site copy of a backup, downloaded into a hidden folder beside the local ones

@@ -36,7 +36,7 @@ from typing import Any
 
 from django.conf import settings
 
-from simplepro.ops.backup import archive, database, keys, restore
+from simplepro.ops.backup import archive, database, restore
 from simplepro.ops.backup.archive import BackupError, Progress
 
 
@@ -80,11 +80,7 @@ class _Client:
 
 def drill(reference: str = "latest", progress: Progress = lambda _: None) -> DrillReport:
     started = time.monotonic()
-    path = archive.resolve(reference, progress)
-    body, _ = archive.authentic(path)
-    identities = keys.identities()
-    if not identities:
-        raise BackupError("the drill restores the backup: set SIMPLEPRO_BACKUP_IDENTITY_FILE")
+    path, body, identities = archive.openable(reference, "the drill", progress)
     progress(f"{path.name}: authentic; restoring into a scratch environment")
     scratch = Path(tempfile.mkdtemp(prefix="simplepro-drill-"))
     data = scratch / "data"

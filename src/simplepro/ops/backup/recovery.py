@@ -30,7 +30,7 @@ from typing import Any
 from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
 
-from simplepro.ops.backup import archive, database, keys, sealing
+from simplepro.ops.backup import archive, database, sealing
 from simplepro.ops.backup.archive import BackupError, Progress
 
 COPY = "simplepro_backup_copy"  # the Django connection alias of the scratch copy
@@ -301,13 +301,7 @@ def _connected(config: dict[str, Any]) -> Iterator[None]:
 def restore_customer(
     reference: str, customer: str, dry_run: bool = False, progress: Progress = lambda _: None
 ) -> Recovery:
-    path = archive.resolve(reference, progress)
-    body, _ = archive.authentic(path)
-    identities = keys.identities()
-    if not identities:
-        raise BackupError(
-            "recovering a customer needs the age identity: set SIMPLEPRO_BACKUP_IDENTITY_FILE"
-        )
+    path, body, identities = archive.openable(reference, "recovering a customer", progress)
     if body["engine"] != connections["default"].vendor:
         raise BackupError(
             f"this is a {body['engine']} backup and the live database is "

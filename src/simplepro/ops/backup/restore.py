@@ -29,7 +29,7 @@ from django.db import connection
 
 from simplepro import __version__
 from simplepro.core.datalock import FolderInUse, exclusive
-from simplepro.ops.backup import archive, database, keys, manifest, sealing
+from simplepro.ops.backup import archive, database, manifest, sealing
 from simplepro.ops.backup.archive import BackupError, Progress
 
 
@@ -161,13 +161,7 @@ def restore(
     ignore_secrets: bool = False,
     progress: Progress = lambda _: None,
 ) -> Restored:
-    path = archive.resolve(reference, progress)
-    body, _ = archive.authentic(path)
-    identities = keys.identities()
-    if not identities:
-        raise BackupError(
-            "restoring needs the age identity: set SIMPLEPRO_BACKUP_IDENTITY_FILE on this host"
-        )
+    path, body, identities = archive.openable(reference, "restoring", progress)
     _check_version(body)
     _check_secrets(body, ignore_secrets)
     target = target_for(to_url)
