@@ -10,7 +10,8 @@ simplepro check-deploy                                 production readiness, non
 simplepro seed-demo                                    demo company (refused in production)
 simplepro expire-estimates                             mark quotes past their validity expired (daily)
 simplepro createuser --username U --email E --role R --password-stdin
-simplepro backup create|list|verify|status|prune|restore   backups (docs/runbooks/backup-and-restore.md)
+simplepro backup create|list|verify|status|prune|push|restore|restore-customer
+                                                       backups (docs/runbooks/backup-and-restore.md)
 simplepro dr-drill [--backup ID]                       restore into scratch, use it, print RTO/RPO
 simplepro pricing legacy-v3 | import-v3 …            SimplePro-v3 prices (no database needed)
 simplepro <any Django management command>

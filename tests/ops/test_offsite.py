@@ -268,3 +268,16 @@ def test_the_nightly_task_retries_only_the_upload(
         backup_id
     ], "one backup, however many upload attempts"
     assert listed_ids(new_host(env, tmp_path)) == [backup_id]
+
+
+def test_a_backup_id_that_is_not_one_is_refused(
+    seeded: Path, tmp_path: Path, endpoint: str, bucket: str
+) -> None:
+    """Ids name folders and keys: anything but an id as `create` makes them is refused before
+    a folder or key is touched."""
+    env = site(seeded, tmp_path, endpoint, bucket)
+    for command in (("verify", "--from", "s3"), ("verify",), ("restore",)):
+        done = run_cli("backup", *command, "../../etc", env=env)
+        assert done.returncode == 1
+        assert "'../../etc' is not a backup id" in done.stderr
+    assert not (Path(env["SIMPLEPRO_DATA_DIR"]) / "etc").exists()

@@ -197,3 +197,33 @@ def test_the_recovered_graph_covers_every_record_that_points_at_a_customer() -> 
         for fk in model._meta.concrete_fields:
             if fk.is_relation and fk.related_model in covered:
                 assert model in covered | derived, f"{model._meta.label}.{fk.name}"
+
+
+def test_a_reference_to_what_is_gone_is_left_empty_and_named(site: dict[str, str]) -> None:
+    """The customer's salesperson left the company (account deleted) after the backup: the
+    customer comes back unassigned, and the report says so."""
+    customer, _ = pick_customer(site)
+    salesperson = shell(site, """
+import os
+from simplepro.accounts.models import User
+from simplepro.customers.models import Customer
+u = User.objects.create(username="leaving-sales", email="leaving@movers.example", role="sales")
+Customer.objects.filter(pk=os.environ["ARG"]).update(assigned_salesperson=u)
+print(u.pk)
+""", customer)  # fmt: skip
+    backup = run_cli("backup", "create", env=site)
+    backup_id = backup.stdout.strip().splitlines()[-1]
+    shell(site, DELETE, customer)
+    shell(site, "import os\nfrom simplepro.accounts.models import User\n"
+          "User.objects.filter(pk=os.environ['ARG']).delete()", salesperson)  # fmt: skip
+
+    done = restore_customer(site, backup_id, customer)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"note: customers.customer {customer} assigned_salesperson: user {salesperson} no "
+        "longer exists; left empty"
+    ) in done.stdout
+    assigned = shell(site, "import os\nfrom simplepro.customers.models import Customer\n"
+                     "print(Customer.objects.get(pk=os.environ['ARG']).assigned_salesperson_id)",
+                     customer)  # fmt: skip
+    assert assigned == "None"

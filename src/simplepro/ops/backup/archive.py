@@ -65,9 +65,15 @@ def _tar_into(write_end: int, listing: list[dict[str, Any]], failure: list[BaseE
                     continue
                 for path in sorted(p for p in root.rglob("*") if p.is_file()):
                     name = f"{prefix}/{path.relative_to(root).as_posix()}"
-                    digest, size = sealing.checksum(path)
-                    tar.add(path, arcname=name, recursive=False)
-                    listing.append({"name": name, "size": size, "sha256": digest})
+                    # Read once: hashed as it goes into the archive, so the manifest records
+                    # exactly the bytes archived.
+                    with open(path, "rb") as handle:
+                        info = tar.gettarinfo(arcname=name, fileobj=handle)
+                        reader = sealing.HashingReader(handle)
+                        tar.addfile(info, reader)
+                    listing.append(
+                        {"name": name, "size": reader.size, "sha256": reader.digest.hexdigest()}
+                    )
     except BaseException as exc:  # reported by the reading side
         failure.append(exc)
 
@@ -272,16 +278,20 @@ def _local() -> list[Listed]:
 
 
 def _offsite() -> list[Listed]:
+    """The complete backups in the bucket: one listing, then a GET per manifest (and per
+    verification record, where the listing shows one)."""
     found = []
-    for backup_id, stored in offsite.stored().items():
+    client = offsite.s3_client()
+    for backup_id, stored in offsite.stored(client).items():
         if not stored.complete:
             continue  # an upload that has not finished, or never will
+        verified = offsite.read(backup_id, VERIFIED, client) if VERIFIED in stored.objects else None
         try:
             found.append(
                 _listed(
                     backup_id,
-                    offsite.read(backup_id, MANIFEST) or b"",
-                    offsite.read(backup_id, VERIFIED),
+                    offsite.read(backup_id, MANIFEST, client) or b"",
+                    verified,
                     sum(o["Size"] for n, o in stored.objects.items() if not n.endswith(".json")),
                     "s3",
                 )
@@ -291,11 +301,11 @@ def _offsite() -> list[Listed]:
     return found
 
 
-def backups(include_offsite: bool = True) -> list[Listed]:
+def backups() -> list[Listed]:
     """Every complete backup, here and off-site, newest first (partial ones, being written or
     uploaded, are not listed). A backup in both places is listed once, with both locations."""
     merged: dict[str, Listed] = {}
-    copies = _local() + (_offsite_or_fail() if include_offsite and offsite.configured() else [])
+    copies = _local() + (_offsite_or_fail() if offsite.configured() else [])
     for listed in copies:
         if listed.id in merged:
             merged[listed.id].locations += listed.locations
@@ -338,9 +348,7 @@ def resolve(reference: str, progress: Progress = lambda _: None) -> Path:
             places = f"{folder} or {offsite.where()}" if offsite.configured() else str(folder)
             raise BackupError(f"there is no backup in {places}")
         reference = listed[0].id
-    if not re.fullmatch(r"[0-9TZ]{16}-[0-9a-f]{6}", reference):
-        raise BackupError(f"{reference!r} is not a backup id (see `simplepro backup list`)")
-    path = folder / reference
+    path = folder / _checked_id(reference)
     if (path / MANIFEST).is_file():
         return path
     if not offsite.configured():
@@ -363,6 +371,14 @@ def openable(
     if not identities:
         raise BackupError(f"{doing} needs the age identity: set SIMPLEPRO_BACKUP_IDENTITY_FILE")
     return path, body, identities
+
+
+def _checked_id(reference: str) -> str:
+    """A backup id as `create` makes them: a timestamp and 6 hex digits, nothing that could
+    name another folder or key."""
+    if not re.fullmatch(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}", reference):
+        raise BackupError(f"{reference!r} is not a backup id (see `simplepro backup list`)")
+    return reference
 
 
 @contextlib.contextmanager
@@ -457,6 +473,7 @@ def _verify_offsite(reference: str, progress: Progress) -> Verification:
         if not listed:
             raise BackupError(f"there is no backup in {offsite.where()}")
         reference = max(listed, key=lambda b: (b.created_at, b.id)).id
+    reference = _checked_id(reference)
     progress(f"{reference}: downloading from {offsite.where()}")
     with _downloaded(reference) as fetched:
         result = _verify(fetched, progress)

@@ -48,7 +48,7 @@ def _errors(doing: str) -> Iterator[None]:
         raise OffsiteError(f"{doing} {where()} failed: {exc}") from None
 
 
-def _client() -> Any:
+def s3_client() -> Any:
     import boto3
     from botocore.config import Config
 
@@ -98,7 +98,7 @@ class Stored:
 
 def stored(client: Any = None) -> dict[str, Stored]:
     """Everything under the prefix, by backup id, complete or not."""
-    client = client or _client()
+    client = client or s3_client()
     prefix = settings.BACKUP_S3_PREFIX
     found: dict[str, Stored] = {}
     with _errors("listing"):
@@ -114,7 +114,7 @@ def stored(client: Any = None) -> dict[str, Stored]:
 
 
 def read(backup_id: str, name: str, client: Any = None) -> bytes | None:
-    client = client or _client()
+    client = client or s3_client()
     with _errors(f"reading {backup_id}/{name} from"):
         try:
             response = client.get_object(
@@ -128,12 +128,14 @@ def read(backup_id: str, name: str, client: Any = None) -> bytes | None:
 
 def write(backup_id: str, name: str, data: bytes) -> None:
     with _errors(f"writing {backup_id}/{name} to"):
-        _client().put_object(Bucket=settings.BACKUP_S3_BUCKET, Key=_key(backup_id, name), Body=data)
+        s3_client().put_object(
+            Bucket=settings.BACKUP_S3_BUCKET, Key=_key(backup_id, name), Body=data
+        )
 
 
 def push(folder: Path) -> None:
     """Upload one complete local backup: its parts, then its manifest; then mark it uploaded."""
-    client = _client()
+    client = s3_client()
     names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != UPLOADED)
     if MANIFEST not in names:
         raise OffsiteError(f"{folder} has no manifest: it is not a complete backup")
@@ -151,7 +153,7 @@ def push(folder: Path) -> None:
 
 def fetch(backup_id: str, into: Path) -> None:
     """Download every object of a complete backup into `into` (which must exist)."""
-    client = _client()
+    client = s3_client()
     found = stored(client).get(backup_id)
     if found is None or not found.complete:
         raise OffsiteError(f"there is no backup {backup_id} in {where()}")
@@ -167,7 +169,7 @@ def fetch(backup_id: str, into: Path) -> None:
 
 def delete(backup_id: str, client: Any = None) -> None:
     """Remove a backup: the manifest first, so it stops being listed before anything else goes."""
-    client = client or _client()
+    client = client or s3_client()
     found = stored(client).get(backup_id)
     if found is None:
         return
@@ -180,7 +182,7 @@ def delete(backup_id: str, client: Any = None) -> None:
 def leftovers(older_than: datetime, dry_run: bool = False) -> list[str]:
     """Remove what crashed uploads left behind before `older_than`: parts without a manifest,
     and multipart uploads never completed (they cost storage without being visible)."""
-    client = _client()
+    client = s3_client()
     removed = []
     for backup_id, found in stored(client).items():
         if not found.complete and found.last_modified < older_than:

@@ -132,6 +132,15 @@ def _live_only(rows: list[models.Model], customer_id: str) -> list[Change]:
     ]
 
 
+def _live_pks(wanted: dict[type[models.Model], set[Any]]) -> set[tuple[str, Any]]:
+    """Which of these rows exist in the live database: one query per model."""
+    found = set()
+    for model, pks in wanted.items():
+        for pk in model._default_manager.filter(pk__in=pks).values_list("pk", flat=True):
+            found.add((model._meta.label_lower, pk))
+    return found
+
+
 def _references(rows: list[models.Model], report: Recovery) -> list[models.Model]:
     """Check every reference that leaves the customer's records. An immutable ruleset the live
     database lacks is restored with them; a missing row behind a nullable reference is left
@@ -139,44 +148,57 @@ def _references(rows: list[models.Model], report: Recovery) -> list[models.Model
     from simplepro.estimates.models import StoredRuleset
 
     inside = {(_label(r), r.pk) for r in rows}
-    extra: list[models.Model] = []
+    outgoing = []  # (row, foreign key, target model, target pk)
     for row in rows:
         for fk in row._meta.concrete_fields:
-            if not fk.is_relation or getattr(row, fk.attname) is None:
-                continue
+            pk = getattr(row, fk.attname) if fk.is_relation else None
             target = fk.related_model
-            assert isinstance(target, type)
-            pk = getattr(row, fk.attname)
-            if (target._meta.label_lower, pk) in inside:
-                continue
-            if target._default_manager.filter(pk=pk).exists():
-                continue
-            where = f"{_label(row)} {row.pk} {fk.name}"
-            if target is StoredRuleset:
-                extra.append(StoredRuleset.objects.using(COPY).get(pk=pk))
-                inside.add((target._meta.label_lower, pk))
+            if (
+                pk is not None
+                and isinstance(target, type)
+                and (target._meta.label_lower, pk) not in inside
+            ):
+                outgoing.append((row, fk, target, pk))
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for _, _, target, pk in outgoing:
+        wanted.setdefault(target, set()).add(pk)
+    live = _live_pks(wanted)
+    extra: dict[Any, models.Model] = {}
+    for row, fk, target, pk in outgoing:
+        if (target._meta.label_lower, pk) in live:
+            continue
+        where = f"{_label(row)} {row.pk} {fk.name}"
+        if target is StoredRuleset:
+            if pk not in extra:
+                extra[pk] = StoredRuleset.objects.using(COPY).get(pk=pk)
                 report.notes.append(f"{where}: ruleset {pk} is gone; restored with them")
-            elif fk.null:
-                setattr(row, fk.attname, None)
-                report.notes.append(
-                    f"{where}: {target._meta.verbose_name} {pk} no longer exists; left empty"
-                )
-            else:
-                raise BackupError(
-                    f"{where} needs {target._meta.verbose_name} {pk}, which no longer exists: "
-                    "restore it first (or the whole backup); nothing was changed"
-                )
-    return extra
+        elif fk.null:
+            setattr(row, fk.attname, None)
+            report.notes.append(
+                f"{where}: {target._meta.verbose_name} {pk} no longer exists; left empty"
+            )
+        else:
+            raise BackupError(
+                f"{where} needs {target._meta.verbose_name} {pk}, which no longer exists: "
+                "restore it first (or the whole backup); nothing was changed"
+            )
+    return list(extra.values())
 
 
 def _plan(rows: list[models.Model]) -> list[Change]:
+    """Per row: create, update (naming the fields that differ) or unchanged; one query per
+    model."""
+    live: dict[str, dict[Any, models.Model]] = {}
+    for model in {type(row) for row in rows}:
+        pks = [row.pk for row in rows if type(row) is model]
+        live[model._meta.label_lower] = model._default_manager.in_bulk(pks)
     changes = []
     for row in rows:
-        live = type(row)._default_manager.filter(pk=row.pk).first()
-        if live is None:
+        current = live[_label(row)].get(row.pk)
+        if current is None:
             changes.append(Change(_label(row), str(row.pk), "create"))
             continue
-        now, then = _values(live), _values(row)
+        now, then = _values(current), _values(row)
         differing = sorted(name for name in then if then[name] != now[name])
         changes.append(
             Change(_label(row), str(row.pk), "update" if differing else "unchanged", differing)
@@ -184,14 +206,14 @@ def _plan(rows: list[models.Model]) -> list[Change]:
     return changes
 
 
-def _write(rows: list[models.Model], changes: list[Change], customer_id: str) -> None:
+def _write(rows: list[models.Model], plan: list[Change], customer_id: str) -> None:
     """In one transaction on the live database: saved raw, so timestamps stay as they were."""
     from simplepro.customers.models import Customer
     from simplepro.customers.services import customer_lookups_rebuild
 
     try:
         with transaction.atomic():
-            for row, change in zip(rows, changes[: len(rows)], strict=True):
+            for row, change in zip(rows, plan, strict=True):
                 if change.action in {"create", "update"}:
                     row._state.db = None
                     row.save_base(
@@ -256,12 +278,20 @@ def _plan_files(quotes: dict[str, tuple[str, bytes | None]]) -> list[Change]:
 
 
 def _write_files(quotes: dict[str, tuple[str, bytes | None]], changes: list[Change]) -> None:
+    """Before the rows: a quote file without its row is harmless (and written again by the next
+    run); a row without its file would be a quote that cannot be downloaded."""
     from simplepro.core import files as stored_files
 
     for change in changes:
         data = quotes[change.pk][1]
         if change.action == "create" and data is not None:
-            stored_files.store_once(change.pk, data)
+            try:
+                stored_files.store_once(change.pk, data)
+            except OSError as exc:
+                raise BackupError(
+                    f"files: {change.pk} could not be written ({exc.strerror}); nothing was "
+                    "changed in the database"
+                ) from None
 
 
 @contextmanager
@@ -314,13 +344,13 @@ def restore_customer(
             rows = _rows(customer_id, COPY)
             report = Recovery(path.name, customer_id, dry_run)
             rows = _references(rows, report) + rows
-            report.changes = _plan(rows)
+            plan = _plan(rows)
+            report.changes = plan + _live_only(rows, customer_id)
             quotes = _quote_files(path, body, identities, rows)
             report.files = _plan_files(quotes)
-            report.changes += _live_only(rows, customer_id)
             if not dry_run:
-                _write(rows, report.changes, customer_id)
                 _write_files(quotes, report.files)
+                _write(rows, plan, customer_id)
                 _audit(report, body)
     except RuntimeError as exc:
         raise BackupError(str(exc)) from None
