@@ -72,7 +72,12 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
 
 
 def sign_in(page: Any, site: str, username: str, password: str = PASSWORD) -> None:
+    """Submit the login form and wait for the page it leads to (the dashboard, or the form
+    again with its error): a test that reads the page straight after the click would
+    otherwise race the navigation and find no document body."""
     page.goto(f"{site}/login/")
     page.get_by_label("Username or e-mail").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()

@@ -47,6 +47,7 @@ def test_drag_a_job_to_another_truck_and_onto_a_conflict(page: Any, site: str) -
 
     sign_in(page, site, "olivia")
     page.get_by_role("link", name="Jobs & dispatch").click()
+    page.wait_for_url("**/dispatch/")
     page.goto(f"{site}/dispatch/?date=2027-09-06")
     card = page.locator(f".job-card[data-number='{moving['number']}']").first
     charlie = page.locator(f"td.cell[data-resource='{trucks['Charlie']['id']}']")
