@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,6 +70,13 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def record_page(kind: str) -> re.Pattern[str]:
+    """The URL of one record's page, e.g. `/customers/<uuid>/`. A glob such as
+    `**/customers/*/` would also match `/customers/new/`, which the browser is still on while
+    the form is being saved, and wait for nothing."""
+    return re.compile(rf"/{kind}/[0-9a-f-]{{36}}/$")
 
 
 def sign_in(page: Any, site: str, username: str, password: str = PASSWORD) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import record_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -23,7 +23,7 @@ def test_build_price_save_send_and_print_an_estimate(page: Any, site: str) -> No
     page.get_by_label("Name").first.fill("Nina Okafor")
     page.get_by_label("Emails").fill("nina@movers.example")
     page.get_by_role("button", name="Save").click()
-    page.wait_for_url("**/customers/*/")
+    page.wait_for_url(record_page("customers"))
     page.get_by_role("link", name="New estimate").click()
     page.wait_for_url("**/estimates/new/?customer=*")
 
@@ -46,7 +46,7 @@ def test_build_price_save_send_and_print_an_estimate(page: Any, site: str) -> No
     assert float(four_movers.replace(",", "")) > float(two_movers.replace(",", ""))
 
     page.get_by_role("button", name="Save estimate").click()
-    page.wait_for_url("**/estimates/*/")
+    page.wait_for_url(record_page("estimates"))
     assert page.locator("[data-test=status]").inner_text() == "draft"
     assert page.locator("[data-test=total]").inner_text() == four_movers
 
