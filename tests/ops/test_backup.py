@@ -222,6 +222,30 @@ def test_prune_keeps_daily_weekly_monthly_and_the_newest_verified(
     assert archive.retained([], 7, 4, 6) == set()
 
 
+def test_listing_reads_an_unchanged_manifest_once_and_a_replaced_one_again(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/metrics lists the two newest backups at every scrape, and a manifest lists every stored
+    file: a server reads each manifest once, yet sees one that was replaced."""
+    from simplepro.ops.backup import archive, manifest
+
+    settings.BACKUP_DIR = tmp_path
+    ids = nightly_backups(tmp_path, 3)
+    loaded: list[bytes] = []
+    load = manifest.load
+    monkeypatch.setattr(manifest, "load", lambda raw: loaded.append(raw) or load(raw))
+
+    newest = archive.latest(2)
+    assert [b.id for b in newest] == ids[:2] and len(loaded) == 2
+    assert archive.latest(2) == newest and len(loaded) == 2, "unchanged: not read again"
+
+    path = tmp_path / ids[0] / "manifest.json"
+    replacement = path.with_name("manifest.new")
+    replacement.write_text(json.dumps(json.loads(path.read_text()) | {"label": "re-signed"}))
+    os.replace(replacement, path)
+    assert archive.latest(2)[0].label == "re-signed" and len(loaded) == 3
+
+
 def _manifest(site: dict[str, str], backup_id: str) -> dict[str, Any]:
     folder = Path(site["SIMPLEPRO_DATA_DIR"]) / "backups" / backup_id
     body: dict[str, Any] = json.loads((folder / "manifest.json").read_text())

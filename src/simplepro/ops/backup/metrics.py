@@ -51,7 +51,7 @@ class BackupCollector(Collector):
             yield _gauge(
                 "simplepro_backup_last_duration_seconds",
                 "How long the newest backup took.",
-                float(last.manifest.get("duration_seconds", 0.0)),
+                last.duration_seconds,
             )
             yield _gauge(
                 "simplepro_backup_last_size_bytes", "Size of the newest backup.", last.size_bytes
