@@ -26,6 +26,11 @@ from pathlib import Path
 
 import psycopg
 
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.server import peak_memory_run  # noqa: E402
+
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BIN = Path(sys.executable).parent / "simplepro"
 
@@ -51,12 +56,14 @@ def fresh(database: str) -> None:
     execute("postgres", f'CREATE DATABASE "{database}"')
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
+def timed(command: list[str], env: dict[str, str], work: Path) -> tuple[float, float]:
+    """Seconds taken and peak memory (MB) of the command's own process."""
+    log = work / "command.log"
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
-    return time.perf_counter() - started
+    code, peak_mb = peak_memory_run(command, env, log)
+    if code != 0:
+        sys.exit(f"{' '.join(command)} failed: {log.read_text()[-2000:]}")
+    return time.perf_counter() - started, peak_mb
 
 
 def main() -> None:
@@ -94,16 +101,18 @@ def main() -> None:
 
     pg = {**env, "PGHOST": "127.0.0.1", "PGUSER": "postgres"}
     dump = work / "raw.dump"
-    raw_dump = timed(["pg_dump", "-Fc", "-d", source, "-f", str(dump)], pg)
+    raw_dump, raw_dump_mb = timed(["pg_dump", "-Fc", "-d", source, "-f", str(dump)], pg, work)
     fresh(raw_target)
-    raw_restore = timed(["pg_restore", "--no-owner", "-d", raw_target, str(dump)], pg)
+    raw_restore, raw_restore_mb = timed(
+        ["pg_restore", "--no-owner", "-d", raw_target, str(dump)], pg, work
+    )
 
-    ours_create = timed([str(BIN), "backup", "create"], env)
+    ours_create, ours_create_mb = timed([str(BIN), "backup", "create"], env, work)
     fresh(our_target)
-    ours_restore = timed(
+    ours_restore, ours_restore_mb = timed(
         [str(BIN), "backup", "restore", "latest", "--to",
          f"postgresql://postgres@127.0.0.1:5432/{our_target}"],
-        env,
+        env, work,
     )  # fmt: skip
     drill_started = time.perf_counter()
     drilled = subprocess.run(
@@ -116,12 +125,15 @@ def main() -> None:
     backups = [b for b in (work / "data" / "backups").iterdir() if not b.name.startswith(".")]
     sealed = sum(f.stat().st_size for b in backups for f in b.iterdir())
     print(f"raw pg_dump -Fc:       {raw_dump:6.1f} s  {mb / raw_dump:6.1f} MB/s  "
-          f"({dump.stat().st_size / 1024 / 1024:,.0f} MB)")  # fmt: skip
+          f"({dump.stat().st_size / 1024 / 1024:,.0f} MB)  peak memory {raw_dump_mb:.0f} MB")  # fmt: skip
     print(f"simplepro backup:      {ours_create:6.1f} s  {mb / ours_create:6.1f} MB/s  "
-          f"({sealed / 1024 / 1024:,.0f} MB)  overhead {100 * (ours_create / raw_dump - 1):+.0f} %")  # fmt: skip
-    print(f"raw pg_restore:        {raw_restore:6.1f} s  {mb / raw_restore:6.1f} MB/s")
+          f"({sealed / 1024 / 1024:,.0f} MB)  overhead {100 * (ours_create / raw_dump - 1):+.0f} %  "
+          f"peak memory {ours_create_mb:.0f} MB")  # fmt: skip
+    print(f"raw pg_restore:        {raw_restore:6.1f} s  {mb / raw_restore:6.1f} MB/s  "
+          f"peak memory {raw_restore_mb:.0f} MB")  # fmt: skip
     print(f"simplepro restore --to:{ours_restore:6.1f} s  {mb / ours_restore:6.1f} MB/s  "
-          f"overhead {100 * (ours_restore / raw_restore - 1):+.0f} %")  # fmt: skip
+          f"overhead {100 * (ours_restore / raw_restore - 1):+.0f} %  "
+          f"peak memory {ours_restore_mb:.0f} MB")  # fmt: skip
     print(f"simplepro dr-drill:    {drill_seconds:6.1f} s  ({rto})")
     if not args.keep:
         for database in (source, raw_target, our_target):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -48,6 +49,22 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+def peak_memory_run(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float]:
+    """Run `command` (stdout and stderr into `log`); its exit code and its peak resident memory
+    in MB. Read from the process's own VmHWM while it runs: the kernel's rusage would also
+    count the memory of this process, which the child is forked from."""
+    peak_kib = 0
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+        status = Path(f"/proc/{process.pid}/status")
+        while process.poll() is None:
+            with contextlib.suppress(OSError, StopIteration):
+                line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM"))
+                peak_kib = max(peak_kib, int(line.split()[1]))
+            time.sleep(0.01)
+    return process.returncode, peak_kib / 1024
 
 
 @contextmanager

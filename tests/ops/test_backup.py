@@ -21,7 +21,7 @@ from tests.postgres import (
     PG_ADMIN,
     demo_site,
 )
-from tests.server import cli_env, run_cli
+from tests.server import BIN, cli_env, peak_memory_run, run_cli
 
 pytestmark = pytest.mark.server
 
@@ -244,6 +244,27 @@ def test_listing_reads_an_unchanged_manifest_once_and_a_replaced_one_again(
     replacement.write_text(json.dumps(json.loads(path.read_text()) | {"label": "re-signed"}))
     os.replace(replacement, path)
     assert archive.latest(2)[0].label == "re-signed" and len(loaded) == 3
+
+
+def test_memory_does_not_grow_with_the_stored_files(tmp_path: Path) -> None:
+    """Backups are streamed: `create`, `verify` (which restores into a scratch database) and
+    `restore` peak at the same memory with 96 MB of stored files as with a few kilobytes. A
+    command that held one of the 48 MB files in memory would peak at least 48 MB higher."""
+    with demo_site("sqlite", tmp_path / "site", "simplepro_memory") as env:
+        peaks: dict[str, list[float]] = {}
+        for stored in ("a few kilobytes", "96 MB"):
+            if stored == "96 MB":
+                scans = tmp_path / "site" / "files" / "scans"
+                scans.mkdir(parents=True)
+                for n in range(2):  # random bytes: compression cannot hide them
+                    (scans / f"inventory-{n}.jpg").write_bytes(os.urandom(48 * 2**20))
+            for command in (["create"], ["verify", "latest"], ["restore", "latest", "--force"]):
+                log = tmp_path / f"{command[0]}.log"
+                code, peak = peak_memory_run([str(BIN), "backup", *command], env, log)
+                assert code == 0, log.read_text()[-2000:]
+                peaks.setdefault(command[0], []).append(peak)
+        for command, (small, large) in peaks.items():
+            assert large < small + 24, f"backup {command}: {small:.0f} MB, then {large:.0f} MB"
 
 
 def _manifest(site: dict[str, str], backup_id: str) -> dict[str, Any]:
