@@ -237,8 +237,8 @@ class Listed:
 
 
 def _summary(manifest_bytes: bytes) -> dict[str, Any]:
-    """What a listing shows of a manifest: everything but the per-file and per-table detail,
-    which is most of its size."""
+    """The few fields of a manifest that a listing shows; not its per-file and per-table
+    detail, which is most of its size."""
     body = manifest.load(manifest_bytes)
     return {
         "created_at": body["created_at"],
