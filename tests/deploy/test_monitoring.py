@@ -91,6 +91,18 @@ def test_rules_and_dashboards_ask_for_metrics_the_app_publishes() -> None:
     assert used - published == set(), "no such metric"
 
 
+def test_whoever_an_alert_pages_finds_its_metrics_on_the_dashboard() -> None:
+    on_dashboard = set().union(
+        *(
+            metric_names_in(target["expr"])
+            for panel in dashboard_panels()
+            for target in panel["targets"]
+        )
+    )
+    for expr in alert_exprs():
+        assert metric_names_in(expr) <= on_dashboard, f"no dashboard panel shows {expr}"
+
+
 def test_prometheus_scrapes_the_right_services_and_ports() -> None:
     config = load_yaml(PROMETHEUS / "prometheus.yml")
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
