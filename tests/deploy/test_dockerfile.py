@@ -72,3 +72,17 @@ def test_the_entrypoint_is_a_console_script_the_wheel_installs() -> None:
 def test_image_conventions(keyword: str, pattern: str) -> None:
     values = [rest for k, rest in _instructions() if k == keyword]
     assert values and all(re.search(pattern, value) for value in values), (keyword, values)
+
+
+def test_the_image_carries_pg_dump_for_the_database_it_backs_up() -> None:
+    """The nightly backup, `dr-drill` and `restore-customer` run pg_dump/pg_restore in the app
+    container, and pg_dump refuses a server of a newer major version than its own."""
+    instructions = _instructions()
+    last_from = max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")
+    runtime = " ".join(rest for keyword, rest in instructions[last_from:] if keyword == "RUN")
+    client = re.search(r"postgresql-client-(\d+)", runtime)
+    assert client, "no PostgreSQL client in the runtime image: backups on PostgreSQL fail"
+    for compose in ("compose.prod.yml", "compose.dev.yml"):
+        text = (REPO / "deploy" / "compose" / compose).read_text()
+        server = re.search(r"image: postgres:(\d+)", text)
+        assert server and int(client.group(1)) >= int(server.group(1)), compose

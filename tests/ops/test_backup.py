@@ -8,7 +8,10 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -265,6 +268,35 @@ def test_memory_does_not_grow_with_the_stored_files(tmp_path: Path) -> None:
                 peaks.setdefault(command[0], []).append(peak)
         for command, (small, large) in peaks.items():
             assert large < small + 24, f"backup {command}: {small:.0f} MB, then {large:.0f} MB"
+
+
+def _at_most_one_megabyte_per_file() -> None:
+    """A full disk, as far as the backup can tell: writes past 1 MB fail (EFBIG rather than
+    ENOSPC, same path), without mounting a small file system."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of killing
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20))
+
+
+def test_a_full_disk_fails_the_backup_in_one_clear_line(tmp_path: Path) -> None:
+    with demo_site("sqlite", tmp_path / "site", "simplepro_full_disk") as env:
+        scans = tmp_path / "site" / "files" / "scans"
+        scans.mkdir(parents=True)
+        (scans / "inventory.jpg").write_bytes(os.urandom(2 * 2**20))
+        done = subprocess.run(
+            [str(BIN), "backup", "create"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=_at_most_one_megabyte_per_file,  # noqa: PLW1509 - no threads yet
+        )
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+        assert (
+            "the backup failed, nothing was kept: sealing files.tar.zst.age failed" in done.stderr
+        ), done.stderr
+        assert "File too large" in done.stderr, done.stderr
+        assert list((tmp_path / "site" / "backups").iterdir()) == [], "nothing half-written"
 
 
 def _manifest(site: dict[str, str], backup_id: str) -> dict[str, Any]:

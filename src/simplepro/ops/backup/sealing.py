@@ -65,11 +65,17 @@ def seal(source: IO[bytes], path: Path, recipients: list[Any]) -> Sealed:
     compressed = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_reader(
         io.BufferedReader(counted, CHUNK)
     )
-    with open(path, "xb") as out:
-        writer = _HashingWriter(out)
-        pyrage.encrypt_io(compressed, writer, recipients)
-        out.flush()
-        os.fsync(out.fileno())
+    try:
+        with open(path, "xb") as out:
+            writer = _HashingWriter(out)
+            pyrage.encrypt_io(compressed, writer, recipients)
+            out.flush()
+            os.fsync(out.fileno())
+    except (pyrage.EncryptError, OSError) as exc:
+        # A full disk surfaces as OSError (from a write, or from closing the file) or as
+        # pyrage's own EncryptError, which used to escape as a traceback: one error naming
+        # the part, for the caller's "nothing was kept" message.
+        raise OSError(f"sealing {path.name} failed: {exc}") from None
     return Sealed(writer.digest.hexdigest(), writer.size, counted.size)
 
 
