@@ -6,6 +6,7 @@ Each finding has a stable id and says how to fix it. They are Django deploy chec
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 MIN_SECRET_BYTES = 32
+# What `simplepro backup`, `dr-drill` and `restore-customer` run against PostgreSQL.
+POSTGRESQL_CLIENT = ("pg_dump", "pg_restore", "psql")
 # Values seen in examples and in the original system's repository: never acceptable.
 PLACEHOLDERS = frozenset(
     {
@@ -212,6 +215,17 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 hint="Give the backups an S3 bucket and credentials of their own "
                 "(docs/runbooks/backup-and-restore.md).",
                 id="simplepro.W004",
+            )
+        )
+    missing = [program for program in POSTGRESQL_CLIENT if shutil.which(program) is None]
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"] and missing:
+        findings.append(
+            Warning(
+                f"{', '.join(missing)} not found on PATH: backups, restores and the recovery "
+                "drill of a PostgreSQL database will fail.",
+                hint="Install PostgreSQL's client of the server's major version or newer "
+                "(Debian: postgresql-client-15; the image carries it).",
+                id="simplepro.W005",
             )
         )
     if bool(settings.BACKUP_S3_ACCESS_KEY_ID) != bool(settings.BACKUP_S3_SECRET_ACCESS_KEY):
