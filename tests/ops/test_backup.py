@@ -8,10 +8,9 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
-import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -270,11 +269,15 @@ def test_memory_does_not_grow_with_the_stored_files(tmp_path: Path) -> None:
             assert large < small + 24, f"backup {command}: {small:.0f} MB, then {large:.0f} MB"
 
 
-def _at_most_one_megabyte_per_file() -> None:
-    """A full disk, as far as the backup can tell: writes past 1 MB fail (EFBIG rather than
-    ENOSPC, same path), without mounting a small file system."""
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of killing
-    resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20))
+# A full disk, as far as the backup can tell: writes past 1 MB fail (EFBIG rather than ENOSPC,
+# the same path), without mounting a small file system. Set in a wrapper that then becomes the
+# command, so that this (threaded) test process never runs code between fork and exec.
+AT_MOST_ONE_MEGABYTE_PER_FILE = (
+    "import os, resource, signal, sys; "
+    "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "  # fail the write instead of killing
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20)); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 def test_a_full_disk_fails_the_backup_in_one_clear_line(tmp_path: Path) -> None:
@@ -283,12 +286,11 @@ def test_a_full_disk_fails_the_backup_in_one_clear_line(tmp_path: Path) -> None:
         scans.mkdir(parents=True)
         (scans / "inventory.jpg").write_bytes(os.urandom(2 * 2**20))
         done = subprocess.run(
-            [str(BIN), "backup", "create"],
+            [sys.executable, "-c", AT_MOST_ONE_MEGABYTE_PER_FILE, str(BIN), "backup", "create"],
             env=env,
             capture_output=True,
             text=True,
             timeout=120,
-            preexec_fn=_at_most_one_megabyte_per_file,  # noqa: PLW1509 - no threads yet
         )
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr, done.stderr
