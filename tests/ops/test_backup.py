@@ -269,15 +269,22 @@ def test_memory_does_not_grow_with_the_stored_files(tmp_path: Path) -> None:
             assert large < small + 24, f"backup {command}: {small:.0f} MB, then {large:.0f} MB"
 
 
-# A full disk, as far as the backup can tell: writes past 1 MB fail (EFBIG rather than ENOSPC,
-# the same path), without mounting a small file system. Set in a wrapper that then becomes the
-# command, so that this (threaded) test process never runs code between fork and exec.
-AT_MOST_ONE_MEGABYTE_PER_FILE = (
+# A full disk, as far as the backup can tell: writes past the limit fail (EFBIG rather than
+# ENOSPC, the same path), without mounting a small file system. Set in a wrapper that then
+# becomes the command, so that this (threaded) test process runs no code between fork and exec.
+FILE_SIZE_LIMIT = (
     "import os, resource, signal, sys; "
     "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "  # fail the write instead of killing
-    "resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20)); "
-    "os.execv(sys.argv[1], sys.argv[1:])"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), int(sys.argv[1]))); "
+    "os.execv(sys.argv[2], sys.argv[2:])"
 )
+
+
+def run_cli_on_a_full_disk(
+    limit: int, *args: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", FILE_SIZE_LIMIT, str(limit), str(BIN), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_a_full_disk_fails_the_backup_in_one_clear_line(tmp_path: Path) -> None:
@@ -285,13 +292,7 @@ def test_a_full_disk_fails_the_backup_in_one_clear_line(tmp_path: Path) -> None:
         scans = tmp_path / "site" / "files" / "scans"
         scans.mkdir(parents=True)
         (scans / "inventory.jpg").write_bytes(os.urandom(2 * 2**20))
-        done = subprocess.run(
-            [sys.executable, "-c", AT_MOST_ONE_MEGABYTE_PER_FILE, str(BIN), "backup", "create"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run_cli_on_a_full_disk(2**20, "backup", "create", env=env)
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr, done.stderr
         assert (
@@ -299,6 +300,41 @@ def test_a_full_disk_fails_the_backup_in_one_clear_line(tmp_path: Path) -> None:
         ), done.stderr
         assert "File too large" in done.stderr, done.stderr
         assert list((tmp_path / "site" / "backups").iterdir()) == [], "nothing half-written"
+
+
+def test_a_full_disk_stops_a_restore_without_half_writing(tmp_path: Path) -> None:
+    data = tmp_path / "site"
+    with demo_site("sqlite", data, "simplepro_full_disk_restore") as env:
+        database = data / "simplepro.sqlite3"
+        scan = data / "files" / "scans" / "inventory.jpg"
+        scan.parent.mkdir(parents=True)
+        scan.write_bytes(os.urandom(2 * database.stat().st_size))
+        backup_id = create(env)
+        scan.unlink()
+        (data / "files" / "kept.pdf").write_bytes(b"%PDF- stored after the backup")
+        live = database.read_bytes()
+
+        # The database cannot even be unpacked: nothing changes.
+        done = run_cli_on_a_full_disk(2**16, "backup", "restore", backup_id, "--force", env=env)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "(File too large); nothing was changed" in done.stderr, done.stderr
+        assert database.read_bytes() == live
+
+        # The database fits, the stored files do not: the files stay as they were.
+        limit = database.stat().st_size + 2**16
+        done = run_cli_on_a_full_disk(limit, "backup", "restore", backup_id, "--force", env=env)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert (
+            "files: unpacking failed (File too large); the stored files are as they were. "
+            f"The database is already restored from {backup_id}"
+        ) in done.stderr, done.stderr
+        assert (data / "files" / "kept.pdf").exists() and not scan.exists()
+        assert not [p.name for p in data.iterdir() if ".restoring" in p.name], "no leftovers"
+
+        # Space again: the same restore completes.
+        done = run_cli("backup", "restore", backup_id, "--force", env=env)
+        assert done.returncode == 0, done.stderr
+        assert scan.exists() and not (data / "files" / "kept.pdf").exists()
 
 
 def _manifest(site: dict[str, str], backup_id: str) -> dict[str, Any]:

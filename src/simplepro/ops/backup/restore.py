@@ -174,15 +174,27 @@ def restore(
                 with archive.open_part(path, part, identities) as plain:
                     if target.engine == "sqlite":
                         dump = Path(scratch) / "database"
-                        with open(dump, "wb") as out:
-                            shutil.copyfileobj(plain, out, sealing.CHUNK)
+                        try:
+                            with open(dump, "wb") as out:
+                                shutil.copyfileobj(plain, out, sealing.CHUNK)
+                        except OSError as exc:
+                            raise BackupError(
+                                f"database: unpacking into {scratch} failed ({exc.strerror}); "
+                                "nothing was changed"
+                            ) from None
                         restore_sqlite(dump, target)
                     else:
                         restore_postgresql(plain, target)
                 progress("database: restored")
                 files = 0
                 if target.own:
-                    files = restore_files(path, body, identities)
+                    try:
+                        files = restore_files(path, body, identities)
+                    except BackupError as exc:
+                        raise BackupError(
+                            f"{exc}. The database is already restored from {path.name}: once "
+                            "the cause is fixed, run the same restore again"
+                        ) from None
                     progress(f"files: {files} restored")
             result = Restored(
                 path.name,
@@ -209,7 +221,13 @@ def restore_sqlite(dump: Path, target: Target) -> None:
     connection.close()
     target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     staged = target.sqlite_path.with_name(target.sqlite_path.name + ".restoring")
-    shutil.copyfile(dump, staged)
+    try:
+        shutil.copyfile(dump, staged)
+    except OSError as exc:  # a full disk: the live file was not touched
+        staged.unlink(missing_ok=True)
+        raise BackupError(
+            f"database: writing {staged} failed ({exc.strerror}); nothing was changed"
+        ) from None
     for suffix in ("-wal", "-shm"):
         Path(str(target.sqlite_path) + suffix).unlink(missing_ok=True)
     staged.replace(target.sqlite_path)  # atomic: the old file or the new, never half
@@ -241,6 +259,31 @@ def restore_files(
     for folder in staged.values():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
+    try:
+        count = _unpack_files(path, body, identities, staged)
+    except BaseException as exc:
+        for folder in staged.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, OSError):  # a full disk: the files in place were not touched
+            raise BackupError(
+                f"files: unpacking failed ({exc.strerror}); the stored files are as they were"
+            ) from None
+        raise
+    for name, root in roots.items():
+        old = root.with_name(root.name + ".replaced")
+        shutil.rmtree(old, ignore_errors=True)
+        if root.exists():
+            root.rename(old)
+        staged[name].rename(root)
+        shutil.rmtree(old, ignore_errors=True)
+    return count
+
+
+def _unpack_files(
+    path: Path, body: dict[str, Any], identities: list[Any], staged: dict[str, Path]
+) -> int:
+    """Unpack the files part into the staged folders, each file checked against the manifest;
+    how many."""
     expected = {f["name"]: f["sha256"] for f in body["files"]}
     count = 0
     with (
@@ -260,13 +303,6 @@ def restore_files(
             if sealing.checksum(destination)[0] != expected.get(member.name):
                 raise BackupError(f"files: {member.name} does not match the manifest")
             count += 1
-    for name, root in roots.items():
-        old = root.with_name(root.name + ".replaced")
-        shutil.rmtree(old, ignore_errors=True)
-        if root.exists():
-            root.rename(old)
-        staged[name].rename(root)
-        shutil.rmtree(old, ignore_errors=True)
     return count
 
 
