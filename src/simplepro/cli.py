@@ -147,7 +147,7 @@ def worker(argv: list[str]) -> int:
         parser.error("--threads must be at least 1")
     _django_setup()
     _hold_data_folder()
-    from simplepro.ops.queue import huey
+    from simplepro.core.queue import huey
 
     # periodic=False: only `simplepro scheduler` enqueues periodic tasks, so N workers never
     # mean N nightly runs. SIGTERM lets running tasks finish.
@@ -163,7 +163,7 @@ def scheduler(argv: list[str]) -> int:
     _django_setup()
     _hold_data_folder()
     from simplepro.ops import scheduler as periodic
-    from simplepro.ops.queue import huey
+    from simplepro.core.queue import huey
 
     print(f"SimplePro scheduler on queue {huey.name!r}", flush=True)
     periodic.run(huey)

@@ -15,7 +15,7 @@ from huey import SqliteHuey, crontab, signals
 from simplepro.core.env import ConfigurationError
 from simplepro.ops import recording
 from simplepro.ops.models import TaskCounter, TaskRun
-from simplepro.ops.queue import cron
+from simplepro.core.queue import cron
 from simplepro.ops.scheduler import enqueue_due
 
 

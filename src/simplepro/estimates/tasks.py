@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simplepro.estimates.services import estimates_expire_due
-from simplepro.ops.queue import periodic
+from simplepro.core.queue import periodic
 
 
 @periodic("SIMPLEPRO_SCHEDULE_EXPIRE_ESTIMATES", name="estimates.expire_due")

@@ -9,8 +9,9 @@ class OpsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from simplepro.core import queue
         from simplepro.core.scrape import SCRAPE_TIME_COLLECTORS
-        from simplepro.ops import queue, recording
+        from simplepro.ops import recording
         from simplepro.ops.backup.metrics import BackupCollector
         from simplepro.ops.metrics import TaskCollector
 

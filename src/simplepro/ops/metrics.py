@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 class TaskCollector(Collector):
     def collect(self) -> Iterator[Metric]:
-        from simplepro.ops.queue import huey
+        from simplepro.core.queue import huey
 
         try:
             pending, scheduled = huey.pending_count(), huey.scheduled_count()

@@ -26,7 +26,7 @@ class QueueState:
 
 
 def queue_state() -> QueueState:
-    from simplepro.ops.queue import huey
+    from simplepro.core.queue import huey
 
     oldest = TaskRun.objects.filter(state=TaskRun.State.QUEUED).aggregate(at=Min("enqueued_at"))
     return QueueState(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from simplepro.core.queue import periodic, task
 from simplepro.ops.backup import archive, offsite
-from simplepro.ops.queue import periodic, task
 
 
 @periodic("SIMPLEPRO_SCHEDULE_BACKUP", name="backup.nightly")

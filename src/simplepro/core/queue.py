@@ -1,6 +1,7 @@
-"""The one task queue (Huey): on SQLite in the data folder in the embedded mode, on Redis in
-production. `simplepro worker` processes run the tasks (any number, on any machine);
-`simplepro scheduler` (exactly one) enqueues the periodic ones (simplepro.ops.scheduler).
+"""The one task queue (Huey), in core because every app schedules work on it: on SQLite in
+the data folder in the embedded mode, on Redis in production. `simplepro worker` processes
+run the tasks (any number, on any machine); `simplepro scheduler` (exactly one) enqueues the
+periodic ones (simplepro.ops.scheduler).
 
 Schedules are five-field cron expressions in UTC, one setting per periodic task
 (`SIMPLEPRO_SCHEDULE_<NAME>`), so an operator moves the nightly work without a release.
