@@ -92,6 +92,16 @@ def serve(argv: list[str]) -> int:
             print(f"Refusing to start: {exc}", file=sys.stderr)
             return 1
 
+    if args.workers > 1 and not settings.REDIS_URL and settings.REALTIME_ENABLED:
+        # The in-memory channel layer lives in one process: an event published by one worker
+        # would never reach a socket held by another. Off, rather than half working.
+        print(
+            "Warning: real-time updates are off: --workers > 1 needs REDIS_URL for the channel "
+            "layer. Pages still work; people reload to see changes.",
+            file=sys.stderr,
+            flush=True,
+        )
+        os.environ["SIMPLEPRO_REALTIME"] = "0"
     print(
         f"SimplePro serving on http://{args.host}:{args.port}/ ({args.workers} worker(s))",
         flush=True,
@@ -124,6 +134,11 @@ def _run_uvicorn(args: Any) -> None:
         access_log=False,  # our middleware logs one JSON line per request
         log_config=None,
         timeout_graceful_shutdown=20,
+        # Frames above 1 MiB end the connection; smaller oversized ones get an error frame
+        # from the consumer (simplepro.realtime.consumers.MAX_FRAME_BYTES).
+        ws_max_size=1024 * 1024,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
     )
 
 
@@ -162,8 +177,8 @@ def worker(argv: list[str]) -> int:
 def scheduler(argv: list[str]) -> int:
     _django_setup()
     _hold_data_folder()
-    from simplepro.ops import scheduler as periodic
     from simplepro.core.queue import huey
+    from simplepro.ops import scheduler as periodic
 
     print(f"SimplePro scheduler on queue {huey.name!r}", flush=True)
     periodic.run(huey)

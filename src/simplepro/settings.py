@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "simplepro.estimates",
     "simplepro.jobs",
     "simplepro.ops",
+    "simplepro.realtime",
 ]
 
 MIDDLEWARE = [
@@ -248,6 +249,28 @@ else:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# --- Real time (WebSockets at /ws/, simplepro.realtime; docs/operations/realtime.md) ------
+# Off by itself when `serve --workers N` has N > 1 and no Redis: the in-memory layer cannot
+# carry an event from one worker to a socket held by another. Pages still work by reload.
+REALTIME_ENABLED = env_bool("SIMPLEPRO_REALTIME", True)
+# Seconds between heartbeats on an idle socket: below nginx's proxy_read_timeout (1 h on /ws/)
+# and below the idle timeouts of common load balancers (60 s).
+REALTIME_HEARTBEAT_SECONDS = env_int("SIMPLEPRO_REALTIME_HEARTBEAT", 25)
+# How long every user's events stay replayable for a reconnecting client (at least 24 h).
+REALTIME_OUTBOX_HOURS = max(24, env_int("SIMPLEPRO_REALTIME_OUTBOX_HOURS", 48))
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": f"{env_str('SIMPLEPRO_TASK_QUEUE', 'simplepro')}:ws",
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 # Tiers "count/seconds", applied per user (per IP when anonymous) on every /api call.
 API_RATE_LIMITS = env_str("SIMPLEPRO_RATE_LIMITS", "10/1,50/10,200/60")
 LOGIN_FAILURES_PER_ACCOUNT = env_int("SIMPLEPRO_LOGIN_FAILURES_PER_ACCOUNT", 5)
@@ -313,6 +336,8 @@ SCHEDULES = {
     "SIMPLEPRO_SCHEDULE_BACKUP_VERIFY": env_str("SIMPLEPRO_SCHEDULE_BACKUP_VERIFY", "0 4 * * 0"),
     # How often backup problems are looked for, to e-mail administrators when one appears.
     "SIMPLEPRO_SCHEDULE_BACKUP_WATCH": env_str("SIMPLEPRO_SCHEDULE_BACKUP_WATCH", "15 * * * *"),
+    # Real-time events older than the replay window are pruned from the outbox.
+    "SIMPLEPRO_SCHEDULE_REALTIME_PRUNE": env_str("SIMPLEPRO_SCHEDULE_REALTIME_PRUNE", "40 * * * *"),
 }
 
 # --- Backups (simplepro backup; simplepro.ops.backup) ----------------------------------------

@@ -13,9 +13,9 @@ import pytest
 from huey import SqliteHuey, crontab, signals
 
 from simplepro.core.env import ConfigurationError
+from simplepro.core.queue import cron
 from simplepro.ops import recording
 from simplepro.ops.models import TaskCounter, TaskRun
-from simplepro.core.queue import cron
 from simplepro.ops.scheduler import enqueue_due
 
 

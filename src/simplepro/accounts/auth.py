@@ -15,24 +15,33 @@ from simplepro.accounts.services import session_touch
 from simplepro.accounts.tokens import decode_access_token
 
 
+def active_session(*, session_id: Any, user_id: Any) -> DeviceSession | None:
+    """The device session, with its user, while both are still active; else None."""
+    return (
+        DeviceSession.objects.select_related("user")
+        .filter(
+            pk=session_id,
+            user_id=user_id,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
+        .first()
+    )
+
+
+def session_for_token(token: str, claims: dict[str, Any] | None = None) -> DeviceSession | None:
+    """The active device session an access token speaks for (API calls and sockets alike)."""
+    claims = claims if claims is not None else decode_access_token(token)
+    if claims is None:
+        return None
+    return active_session(session_id=claims["sid"], user_id=claims["sub"])
+
+
 class AccessTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         claims: dict[str, Any] | None = getattr(request, "jwt_claims", None)
-        if claims is None:
-            claims = decode_access_token(token)
-        if claims is None:
-            return None
-        session = (
-            DeviceSession.objects.select_related("user")
-            .filter(
-                pk=claims["sid"],
-                user_id=claims["sub"],
-                revoked_at__isnull=True,
-                expires_at__gt=timezone.now(),
-                user__is_active=True,
-            )
-            .first()
-        )
+        session = session_for_token(token, claims)
         if session is None:
             return None
         session_touch(session)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
+
 from simplepro.accounts.models import Role
 
 if TYPE_CHECKING:
@@ -107,6 +109,19 @@ def customer_scope(user: Any, queryset: QuerySet[Customer]) -> QuerySet[Customer
     if sees_own_customers_only(user):
         return queryset.filter(assigned_salesperson=user)
     return queryset
+
+
+def roles_with(permission: str) -> frozenset[str]:
+    return frozenset(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
+
+
+def customer_readers(customer: Customer) -> Q:
+    """The users `customer_scope` lets read `customer`, as a filter on users: its inverse, for
+    deciding who hears about a change (real-time events) without asking every user in turn."""
+    roles = roles_with("customers.view")
+    return Q(role__in=roles - OWN_CUSTOMERS_ONLY) | Q(
+        role__in=roles & OWN_CUSTOMERS_ONLY, pk=customer.assigned_salesperson_id
+    )
 
 
 def may_manage_role(actor: Any, role: str) -> bool:

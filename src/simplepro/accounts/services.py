@@ -27,6 +27,7 @@ from simplepro.accounts.permissions import may_manage_role
 from simplepro.accounts.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from simplepro.audit.services import audit_record, field_changes
 from simplepro.core import metrics
+from simplepro.core.events import close_sockets_on_commit
 from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.core.ratelimit import counter_store
 
@@ -209,6 +210,7 @@ def _revoke(session: DeviceSession, *, reason: str, actor: User | None, ip: str 
         revoked_at=timezone.now(), revoked_reason=reason
     )
     if updated:
+        close_sockets_on_commit([session.pk])
         audit_record(
             actor=actor,
             action="session_revoked",
@@ -228,6 +230,7 @@ def _revoke_all(user: User, *, reason: str, keep: DeviceSession | None = None) -
     sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
     if keep is not None:
         sessions = sessions.exclude(pk=keep.pk)
+    close_sockets_on_commit(list(sessions.values_list("pk", flat=True)))
     return sessions.update(revoked_at=timezone.now(), revoked_reason=reason)
 
 

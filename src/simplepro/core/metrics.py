@@ -61,6 +61,26 @@ RATE_LIMITED = Counter(
     "simplepro_rate_limited_total", "Requests refused with 429, by limiter.", ["limiter"]
 )
 
+REALTIME_EVENTS = Counter(
+    "simplepro_realtime_events_total",
+    "Real-time events by kind and outcome (published: per recipient; outbox_failed).",
+    ["kind", "outcome"],
+)
+REALTIME_LAYER_FAILURES = Counter(
+    "simplepro_realtime_layer_failures_total",
+    "Channel-layer sends that failed (clients catch up from the outbox).",
+)
+REALTIME_CONNECTIONS = Gauge(
+    "simplepro_realtime_connections",
+    "Open WebSocket connections.",
+    multiprocess_mode="livesum",
+)
+REALTIME_FRAMES_REFUSED = Counter(
+    "simplepro_realtime_frames_refused_total",
+    "Client frames answered with an error frame, by reason.",
+    ["reason"],
+)
+
 
 def render() -> tuple[bytes, str]:
     """The exposition text for this process, or for all workers in multi-process mode, plus

@@ -25,6 +25,7 @@ from simplepro.core import metrics
 from simplepro.core.files import read_verified, sha256, store_once
 from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.customers.models import Customer
+from simplepro.estimates.events import announce_estimate
 from simplepro.estimates.models import (
     DECIDABLE,
     EDITABLE,
@@ -164,6 +165,7 @@ def estimate_create(
                 **_adjustment_change(estimate_input),
             },
         )
+        announce_estimate("estimate.created", estimate, actor=actor)
     metrics.ESTIMATES_CREATED.inc()
     return estimate
 
@@ -289,6 +291,7 @@ def estimate_send(*, actor: User, estimate: Estimate) -> Estimate:
             },
         )
         _email_quote(estimate, version, company, emails[0], pdf)
+        announce_estimate("estimate.sent", estimate, actor=actor)
     metrics.QUOTES_SENT.inc()
     return estimate
 
@@ -345,7 +348,26 @@ def estimate_decide(*, actor: User, estimate: Estimate, accepted: bool, note: st
             entity_id=estimate.pk,
             changes={"status": {"before": before, "after": estimate.status}},
         )
+        kind = "estimate.accepted" if accepted else "estimate.declined"
+        announce_estimate(kind, estimate, actor=actor, note=note)
     return estimate
+
+
+def quote_viewed(*, version: EstimateVersion) -> None:
+    """The customer opened the quote link: the first time is recorded and announced (a
+    salesperson calls while the customer is reading); later views are not news."""
+    with transaction.atomic(durable=True):
+        now = timezone.now()
+        first = Estimate.objects.filter(pk=version.estimate_id, viewed_at__isnull=True).update(
+            viewed_at=now
+        )
+        if first:
+            estimate = Estimate.objects.select_related("customer").get(pk=version.estimate_id)
+            audit_record(
+                actor=None, action="view", entity_type="estimate", entity_id=estimate.pk,
+                changes={"viewed_at": {"before": None, "after": now.isoformat()}},
+            )  # fmt: skip
+            announce_estimate("estimate.viewed", estimate, actor=None, version=version.number)
 
 
 def _differences(stored: Any, fresh: Any, path: str = "") -> list[str]:

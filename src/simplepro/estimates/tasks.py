@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simplepro.estimates.services import estimates_expire_due
 from simplepro.core.queue import periodic
+from simplepro.estimates.services import estimates_expire_due
 
 
 @periodic("SIMPLEPRO_SCHEDULE_EXPIRE_ESTIMATES", name="estimates.expire_due")

@@ -79,6 +79,7 @@ def quote_public(request: HttpRequest, token: str) -> HttpResponse:
     version = services.quote_for_link(token)
     if version is None:
         raise Http404("This quote link is not valid.")
+    services.quote_viewed(version=version)
     return quote_response(version.estimate, version)
 
 

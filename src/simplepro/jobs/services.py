@@ -20,6 +20,7 @@ from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.customers.models import Customer
 from simplepro.estimates.models import Estimate, EstimateStatus
 from simplepro.jobs import booking, ical
+from simplepro.jobs.events import announce_job, announce_time_off, job_audience
 from simplepro.jobs.lifecycle import (
     FIELD_STATUSES,
     NEEDS_REASON,
@@ -93,6 +94,7 @@ def job_create(*, actor: User, customer: Customer, data: dict[str, Any]) -> Job:
                 "estimate": {"before": None, "after": str(estimate.pk) if estimate else None},
             },
         )
+        announce_job("job.created", job, actor=actor)
     metrics.JOBS_CREATED.inc()
     return job
 
@@ -167,6 +169,7 @@ def job_transition(
                 "reason": {"before": None, "after": reason or None},
             },
         )
+        announce_job("job.status_changed", job, actor=actor, before=before)
     metrics.JOB_TRANSITIONS.labels(to=to).inc()
     return job
 
@@ -216,6 +219,7 @@ def job_reschedule(*, actor: User, job: Job, start: dt.datetime, end: dt.datetim
             actor=actor, action="reschedule", entity_type="job", entity_id=job.pk,
             changes={"block": {"before": list(before), "after": [start.isoformat(), end.isoformat()]}},
         )  # fmt: skip
+        announce_job("job.rescheduled", job, actor=actor)
     return job
 
 
@@ -239,12 +243,15 @@ def assignment_move(
     through the same guard — refused as a whole (nothing moves) when the target is busy."""
     with transaction.atomic(durable=True):
         job, role = assignment.job, assignment.role
+        was_told = job_audience(job)
         Assignment.objects.filter(pk=assignment.pk).delete()
         moved = _book(actor=actor, job=job, crew_member=crew_member, truck=truck, role=role)
         audit_record(
             actor=actor, action="unassign", entity_type="job", entity_id=job.pk,
             changes={"assigned": {"before": str(assignment.crew_member or assignment.truck), "after": None}},
         )  # fmt: skip
+        announce_job("job.unassigned", job, actor=actor, audience=was_told,
+                     assignment=_assignment_summary(assignment))  # fmt: skip
     return moved
 
 
@@ -296,17 +303,30 @@ def _book(
         actor=actor, action="assign", entity_type="job", entity_id=job.pk,
         changes={"assigned": {"before": None, "after": str(crew_member or truck)}, "role": {"before": None, "after": role}},
     )  # fmt: skip
+    announce_job("job.assigned", job, actor=actor, assignment=_assignment_summary(assignment))
     return assignment
+
+
+def _assignment_summary(assignment: Assignment) -> dict[str, Any]:
+    return {
+        "id": assignment.pk,
+        "crew_member": assignment.crew_member.name if assignment.crew_member else None,
+        "truck": assignment.truck.name if assignment.truck else None,
+        "role": assignment.role,
+    }
 
 
 def assignment_delete(*, actor: User, assignment: Assignment) -> None:
     with transaction.atomic(durable=True):
         job_id, who = assignment.job_id, str(assignment.crew_member or assignment.truck)
+        was_told = job_audience(assignment.job)
         assignment.delete()
         audit_record(
             actor=actor, action="unassign", entity_type="job", entity_id=job_id,
             changes={"assigned": {"before": who, "after": None}},
         )  # fmt: skip
+        announce_job("job.unassigned", assignment.job, actor=actor, audience=was_told,
+                     assignment=_assignment_summary(assignment))  # fmt: skip
 
 
 def time_off_request(
@@ -321,6 +341,7 @@ def time_off_request(
             actor=actor, action="request", entity_type="time_off", entity_id=period.pk,
             changes={"period": {"before": None, "after": [start.isoformat(), end.isoformat()]}},
         )  # fmt: skip
+        announce_time_off("time_off.requested", period, actor=actor)
     return period
 
 
@@ -345,6 +366,7 @@ def time_off_review(*, actor: User, time_off: TimeOff, approve: bool) -> TimeOff
             actor=actor, action="review", entity_type="time_off", entity_id=time_off.pk,
             changes={"status": {"before": "requested", "after": time_off.status}},
         )  # fmt: skip
+        announce_time_off("time_off.answered", time_off, actor=actor)
     return time_off
 
 
