@@ -28,15 +28,20 @@ from simplepro.accounts.schemas import (
     UserPageOut,
     UserUpdateIn,
 )
-from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, reject_nulls, require
+from simplepro.core.api import (
+    DEFAULT_PAGE_SIZE,
+    PROBLEM,
+    actor,
+    paginate,
+    reject_nulls,
+    require,
+)
 from simplepro.core.clientip import client_ip
 from simplepro.core.problems import NotFound
 
 auth_router = Router(tags=["auth"])
 users_router = Router(tags=["users"])
 company_router = Router(tags=["company"])
-
-PROBLEM = {400: dict, 401: dict, 403: dict, 404: dict, 409: dict, 422: dict, 429: dict}
 
 
 def _tokens(pair: services.TokenPair) -> dict[str, Any]:

@@ -7,11 +7,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from simplepro.accounts.api import PROBLEM
 from simplepro.accounts.schemas import Out, UserBriefOut
 from simplepro.audit.models import AuditRecord
 from simplepro.audit.selectors import audit_records
-from simplepro.core.api import DEFAULT_PAGE_SIZE, paginate, require
+from simplepro.core.api import DEFAULT_PAGE_SIZE, PROBLEM, paginate, require
 
 router = Router(tags=["audit"])
 

@@ -33,6 +33,9 @@ from simplepro.core.problems import (
 
 log = structlog.get_logger("simplepro.api")
 
+# The error answers every operation documents (problem+json bodies).
+PROBLEM = {400: dict, 401: dict, 403: dict, 404: dict, 409: dict, 422: dict, 429: dict}
+
 
 class MalformedJSON(Exception):
     pass

@@ -10,8 +10,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from simplepro.accounts.api import PROBLEM
-from simplepro.core.api import DEFAULT_PAGE_SIZE, paginate, reject_nulls, require
+from simplepro.core.api import DEFAULT_PAGE_SIZE, PROBLEM, paginate, reject_nulls, require
 from simplepro.core.problems import NotFound, invalid
 from simplepro.customers import csv_io, selectors, services
 from simplepro.customers.models import Customer

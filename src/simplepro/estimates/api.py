@@ -15,8 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
-from simplepro.accounts.api import PROBLEM
-from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, require
+from simplepro.core.api import DEFAULT_PAGE_SIZE, PROBLEM, actor, paginate, require
 from simplepro.core.problems import NotFound, ProblemError, invalid
 from simplepro.customers.selectors import customer_get
 from simplepro.estimates import selectors, services

@@ -13,8 +13,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict
 
-from simplepro.accounts.api import PROBLEM
-from simplepro.core.api import require
+from simplepro.core.api import PROBLEM, require
 from simplepro.estimates import services
 from simplepro.estimates.models import StoredRuleset
 

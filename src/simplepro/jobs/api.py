@@ -20,11 +20,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Router, Status
 
-from simplepro.accounts.api import PROBLEM
 from simplepro.accounts.models import User
 from simplepro.accounts.permissions import OWN_JOBS_ONLY, has_permission
 from simplepro.accounts.services import company_get
-from simplepro.core.api import DEFAULT_PAGE_SIZE, actor, paginate, reject_nulls, require
+from simplepro.core.api import DEFAULT_PAGE_SIZE, PROBLEM, actor, paginate, reject_nulls, require
 from simplepro.core.problems import Conflict, Forbidden, NotFound, invalid
 from simplepro.core.spreadsheet import safe_cell
 from simplepro.customers.selectors import customer_get
