@@ -33,6 +33,7 @@ from simplepro.jobs.models import (
     TimeOff,
     Truck,
 )
+from simplepro.notifications.models import Notification
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
 from tests.conftest import ApiClient
@@ -142,6 +143,11 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/inventory/items"):               (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/inventory/templates"):            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("POST", "/api/inventory/totals"):              (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    # everyone has their own notification centre; the one in the ids is the crew lead's
+    ("GET", "/api/notifications"):                  (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("GET", "/api/notifications/unread-count"):     (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("POST", "/api/notifications/{notification_id}/read"): (404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 401),
+    ("POST", "/api/notifications/read-all"):        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
 }
 # fmt: on
 
@@ -191,6 +197,7 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "time_entries": list(
             TimeEntry.objects.values_list("pk", "clock_in", "clock_out").order_by("pk")
         ),
+        "notifications": list(Notification.objects.values_list("pk", "read_at").order_by("pk")),
     }
 
 
@@ -331,6 +338,7 @@ def _jobs_setup(
         "truck_id": str(truck.pk),
         "time_off_id": str(time_off.pk),
         "assignment_id": str(lead_assignment.pk),
+        "notification_id": str(Notification.objects.get(recipient=personas["crew_lead"]).pk),
     }
 
 

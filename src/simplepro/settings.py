@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "simplepro.estimates",
     "simplepro.jobs",
     "simplepro.ops",
+    "simplepro.notifications",
     "simplepro.realtime",
 ]
 
@@ -187,6 +188,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "simplepro.core.context_processors.navigation",
                 "simplepro.ops.context_processors.backup_alarms",
+                "simplepro.notifications.context_processors.bell",
             ],
         },
     },

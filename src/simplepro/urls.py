@@ -15,6 +15,7 @@ from simplepro.estimates.api import estimates_router, inventory_router
 from simplepro.estimates.rulesets_api import router as rulesets_router
 from simplepro.jobs import api as jobs_api
 from simplepro.jobs import views as jobs_views
+from simplepro.notifications.api import router as notifications_router
 
 api.add_router("/auth", auth_router)
 api.add_router("/users", users_router)
@@ -32,6 +33,7 @@ api.add_router("/dispatch", jobs_api.dispatch_router)
 api.add_router("/time-entries", jobs_api.time_entries_router)
 api.add_router("/payroll", jobs_api.payroll_router)
 api.add_router("/checklist-templates", jobs_api.checklist_router)
+api.add_router("/notifications", notifications_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -39,6 +41,7 @@ urlpatterns = [
     path("", include("simplepro.accounts.urls")),
     path("customers/", include("simplepro.customers.urls")),
     path("ops/", include("simplepro.ops.urls")),
+    path("notifications/", include("simplepro.notifications.urls")),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
     path("ical/<str:token>.ics", jobs_views.calendar_feed, name="calendar-feed"),

@@ -30,7 +30,7 @@ CUSTOMER_ALL = frozenset(
 ADMINISTRATION = frozenset(
     {"users.view", "users.manage", "company.change", "audit.view", "pricing.manage", "tasks.view"}
 )
-EVERYONE = frozenset({"company.view", "inventory.view"})
+EVERYONE = frozenset({"company.view", "inventory.view", "notifications.view"})
 PRICING = frozenset(
     {
         "estimates.calculate",

@@ -11,8 +11,17 @@ from django.db.models import Q
 
 from simplepro.accounts.models import User
 from simplepro.accounts.permissions import customer_readers, roles_with
+from simplepro.accounts.services import company_get
 from simplepro.core.events import publish_on_commit
 from simplepro.estimates.models import Estimate
+from simplepro.notifications.services import notify
+
+# Estimate events the salesperson is told of, beyond the live update.
+NOTIFIED = {
+    "estimate.viewed": "estimate_viewed",
+    "estimate.accepted": "quote_accepted",
+    "estimate.declined": "quote_declined",
+}
 
 
 def estimate_audience(estimate: Estimate) -> list[UUID]:
@@ -31,3 +40,24 @@ def announce_estimate(kind: str, estimate: Estimate, *, actor: User | None, **ex
         **extra,
     }
     publish_on_commit(kind, estimate_audience(estimate), data)
+    if kind in NOTIFIED:
+        _notify_salesperson(NOTIFIED[kind], estimate, actor=actor, **extra)
+
+
+def _notify_salesperson(
+    event: str, estimate: Estimate, *, actor: User | None, **extra: Any
+) -> None:
+    """The customer's salesperson hears of it (else whoever wrote the estimate), unless they
+    did it themselves."""
+    person = estimate.customer.assigned_salesperson or estimate.created_by
+    if person is None or (actor is not None and person.pk == actor.pk):
+        return
+    latest = estimate.versions.order_by("-number").values_list("total", flat=True).first()
+    notify(
+        recipients=[person],
+        event=event,
+        context={"customer": estimate.customer.name, "version": extra.get("version", ""),
+                 "note": extra.get("note", ""), "by": actor.display_name if actor else "",
+                 "total": f"{company_get().currency} {latest:,.2f}" if latest is not None else ""},
+        link=f"/estimates/{estimate.pk}/",
+    )  # fmt: skip

@@ -19,7 +19,7 @@ from simplepro.core import metrics
 from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.customers.models import Customer
 from simplepro.estimates.models import Estimate, EstimateStatus
-from simplepro.jobs import booking, ical
+from simplepro.jobs import booking, events, ical
 from simplepro.jobs.events import announce_job, announce_time_off, job_audience
 from simplepro.jobs.lifecycle import (
     FIELD_STATUSES,
@@ -220,6 +220,7 @@ def job_reschedule(*, actor: User, job: Job, start: dt.datetime, end: dt.datetim
             changes={"block": {"before": list(before), "after": [start.isoformat(), end.isoformat()]}},
         )  # fmt: skip
         announce_job("job.rescheduled", job, actor=actor)
+        events.notify_schedule_change(job, actor=actor)
     return job
 
 
@@ -252,6 +253,7 @@ def assignment_move(
         )  # fmt: skip
         announce_job("job.unassigned", job, actor=actor, audience=was_told,
                      assignment=_assignment_summary(assignment))  # fmt: skip
+        events.notify_assignment(job, assignment, actor=actor, taken_off=True)
     return moved
 
 
@@ -304,6 +306,7 @@ def _book(
         changes={"assigned": {"before": None, "after": str(crew_member or truck)}, "role": {"before": None, "after": role}},
     )  # fmt: skip
     announce_job("job.assigned", job, actor=actor, assignment=_assignment_summary(assignment))
+    events.notify_assignment(job, assignment, actor=actor, taken_off=False)
     return assignment
 
 
@@ -327,6 +330,7 @@ def assignment_delete(*, actor: User, assignment: Assignment) -> None:
         )  # fmt: skip
         announce_job("job.unassigned", assignment.job, actor=actor, audience=was_told,
                      assignment=_assignment_summary(assignment))  # fmt: skip
+        events.notify_assignment(assignment.job, assignment, actor=actor, taken_off=True)
 
 
 def time_off_request(
@@ -342,6 +346,7 @@ def time_off_request(
             changes={"period": {"before": None, "after": [start.isoformat(), end.isoformat()]}},
         )  # fmt: skip
         announce_time_off("time_off.requested", period, actor=actor)
+        events.notify_time_off(period, actor=actor)
     return period
 
 
@@ -367,6 +372,7 @@ def time_off_review(*, actor: User, time_off: TimeOff, approve: bool) -> TimeOff
             changes={"status": {"before": "requested", "after": time_off.status}},
         )  # fmt: skip
         announce_time_off("time_off.answered", time_off, actor=actor)
+        events.notify_time_off(time_off, actor=actor)
     return time_off
 
 

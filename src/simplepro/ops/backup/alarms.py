@@ -74,6 +74,7 @@ def notify_administrators() -> int:
     """E-mail every active administrator when the set of problems changes (a new problem, or
     a different one); nothing while it stays the same. The number of people written to."""
     from simplepro.accounts.models import Role, User
+    from simplepro.notifications.services import notify
 
     found = problems()
     fingerprint = hashlib.sha256("\n".join(found).encode()).hexdigest()
@@ -82,11 +83,14 @@ def notify_administrators() -> int:
     cache.set(NOTIFIED_KEY, fingerprint, None)
     if not found:
         return 0
-    people = list(
-        User.objects.filter(role__in=[Role.SUPER_ADMIN, Role.ADMIN], is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
+    administrators = User.objects.filter(role__in=[Role.SUPER_ADMIN, Role.ADMIN], is_active=True)
+    notify(
+        recipients=administrators,
+        event="backup_problem",
+        context={"problems": " ".join(found)},
+        link="/ops/tasks/",
     )
+    people = list(administrators.exclude(email="").values_list("email", flat=True))
     if people:
         body = "\n".join(f"- {problem}" for problem in found)
         send_mail(

@@ -16,18 +16,26 @@
       var card = event.target.closest && event.target.closest(".job-card");
       if (!card) return;
       dragged = card;
+      card.classList.add("dragging");
       event.dataTransfer.setData("text/plain", card.dataset.job);
       event.dataTransfer.effectAllowed = "move";
     });
-    board.addEventListener("dragover", function (event) {
-      if (dragged && event.target.closest(".cell[data-resource]")) event.preventDefault();
+    // Listeners on the document, not the table: live updates replace the table while the page
+    // stays (live.js), and a card being dragged marks itself so no update replaces it mid-drag.
+    document.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
     });
-    board.addEventListener("drop", function (event) {
-      var cell = event.target.closest(".cell[data-resource]");
+    document.addEventListener("dragover", function (event) {
+      if (dragged && event.target.closest && event.target.closest("#board .cell[data-resource]")) event.preventDefault();
+    });
+    document.addEventListener("drop", function (event) {
+      var cell = event.target.closest && event.target.closest("#board .cell[data-resource]");
       if (!cell || !dragged) return;
       event.preventDefault();
       var card = dragged;
+      card.classList.remove("dragging");
       dragged = null;
+      board = document.getElementById("board");
       if (cell.dataset.resource === card.dataset.resource) return;
       var body = new URLSearchParams({
         job_id: card.dataset.job,

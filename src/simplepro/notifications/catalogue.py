@@ -1,0 +1,103 @@
+"""The events that tell people something, with their default wording.
+
+Each entry names the variables its text may use (documented in docs/notifications.md); the
+text is a Django template rendered with those variables only. Critical events are the ones a
+person must not miss (quiet hours will not hold them back once SMS and push arrive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.template import Context, Engine
+
+ENGINE = Engine(autoescape=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    label: str
+    title: str
+    body: str
+    variables: tuple[str, ...]
+    critical: bool = False
+
+    def render(self, context: dict[str, Any]) -> tuple[str, str]:
+        values = Context(context, autoescape=False)
+        title = ENGINE.from_string(self.title).render(values).strip()
+        body = ENGINE.from_string(self.body).render(values).strip()
+        return title[:200], body
+
+
+JOB = ("job.number", "job.customer", "job.start", "job.window", "job.pickup", "job.delivery")
+CATALOGUE: dict[str, Event] = {
+    event.key: event
+    for event in (
+        Event(
+            "job_assigned",
+            "A job assigned to you",
+            "You are on job {{ job.number }} ({{ role }})",
+            "{{ job.customer }}, {{ job.start }}. Arrive {{ job.window }} at {{ job.pickup }}.",
+            (*JOB, "role", "by"),
+        ),
+        Event(
+            "job_unassigned",
+            "Taken off a job",
+            "You are no longer on job {{ job.number }}",
+            "{{ job.customer }}, {{ job.start }}. Changed by {{ by }}.",
+            (*JOB, "by"),
+        ),
+        Event(
+            "schedule_changed",
+            "Your job's time changed",
+            "Job {{ job.number }} moved to {{ job.start }}",
+            "{{ job.customer }}: now {{ job.start }}, arrive {{ job.window }}. Changed by {{ by }}.",
+            (*JOB, "by"),
+        ),
+        Event(
+            "time_off_answered",
+            "Your time off was answered",
+            "Time off {{ status }}: {{ period }}",
+            "{{ by }} {{ status }} your request for {{ period }}.",
+            ("status", "period", "by"),
+        ),
+        Event(
+            "time_off_requested",
+            "Time off to answer",
+            "{{ crew_member }} asks for time off",
+            "{{ crew_member }}: {{ period }}. {{ reason }}",
+            ("crew_member", "period", "reason"),
+        ),
+        Event(
+            "estimate_viewed",
+            "Your customer opened their quote",
+            "{{ customer }} is looking at their quote",
+            "{{ customer }} opened quote version {{ version }} just now: a good time to call.",
+            ("customer", "version"),
+        ),
+        Event(
+            "quote_accepted",
+            "A quote accepted",
+            "{{ customer }} accepted their quote",
+            "Accepted {{ total }}. {{ note }}",
+            ("customer", "total", "note", "by"),
+        ),
+        Event(
+            "quote_declined",
+            "A quote declined",
+            "{{ customer }} declined their quote",
+            "{{ note }}",
+            ("customer", "total", "note", "by"),
+        ),
+        Event(
+            "backup_problem",
+            "Backups need attention",
+            "Backups need attention",
+            "{{ problems }}",
+            ("problems",),
+            critical=True,
+        ),
+    )
+}

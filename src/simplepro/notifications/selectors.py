@@ -1,0 +1,31 @@
+"""Reads of a person's notification centre: always their own, newest first, by cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simplepro.notifications.models import Notification
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def inbox(*, user: Any, before: int | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+    """A page of the user's notifications older than `before` (the id of the last one seen),
+    with `next_before` to ask for the next page. Keyset on the id: no count, no offset."""
+    limit = min(max(1, limit), MAX_LIMIT)
+    rows = Notification.objects.filter(recipient=user)
+    if before is not None:
+        rows = rows.filter(id__lt=before)
+    page = list(rows.order_by("-id")[: limit + 1])
+    has_more = len(page) > limit
+    items = page[:limit]
+    return {
+        "items": items,
+        "has_more": has_more,
+        "next_before": items[-1].id if has_more else None,
+    }
+
+
+def unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

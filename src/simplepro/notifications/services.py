@@ -1,0 +1,80 @@
+"""Telling people things: every notification is written here, and announced to the
+recipient's open pages and apps (the bell) once the transaction commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from simplepro.core.events import publish_on_commit
+from simplepro.core.problems import NotFound
+from simplepro.notifications.catalogue import CATALOGUE
+from simplepro.notifications.models import Notification
+from simplepro.notifications.selectors import unread_count
+
+
+def notify(
+    *, recipients: Iterable[Any], event: str, context: dict[str, Any], link: str = ""
+) -> list[Notification]:
+    """Tell each recipient (users; None and inactive users are skipped, each person once)
+    about `event`, worded from the catalogue with `context`. Runs inside the caller's
+    transaction: a change that rolls back tells nobody."""
+    entry = CATALOGUE[event]
+    title, body = entry.render(context)
+    people = {user.pk: user for user in recipients if user is not None and user.is_active}
+    made = Notification.objects.bulk_create(
+        Notification(
+            recipient_id=pk, event=event, title=title, body=body, link=link,
+            critical=entry.critical,
+        )
+        for pk in sorted(people)
+    )  # fmt: skip
+    for notification in made:
+        _announce("notification.created", notification.recipient_id, notification=notification)
+    return made
+
+
+def _announce(kind: str, user_id: Any, *, notification: Notification | None = None) -> None:
+    data: dict[str, Any] = {"unread": unread_count(user=user_id)}
+    if notification is not None:
+        data["notification"] = notification_summary(notification)
+    publish_on_commit(kind, [user_id], data)
+
+
+def notification_summary(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.id,
+        "event": notification.event,
+        "title": notification.title,
+        "body": notification.body,
+        "link": notification.link,
+        "critical": notification.critical,
+        "created_at": notification.created_at,
+        "read": notification.read_at is not None,
+    }
+
+
+def notification_read(*, user: Any, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read (someone else's: 404, as if absent)."""
+    with transaction.atomic(durable=True):
+        notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+        if notification is None:
+            raise NotFound("notification")
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+            _announce("notification.read", user.pk)
+    return notification
+
+
+def notifications_read_all(*, user: Any) -> int:
+    with transaction.atomic(durable=True):
+        marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        if marked:
+            _announce("notification.read", user.pk)
+    return marked
