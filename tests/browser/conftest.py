@@ -36,7 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("browser")
     env = cli_env(data, SIMPLEPRO_RATE_LIMITS="100000/1")
     with running_server(env) as base:
-        for username, role in (("olivia", "super_admin"), ("sam", "sales")):
+        for username, role in (("olivia", "super_admin"), ("sam", "sales"), ("dina", "dispatcher")):
             result = run_cli(
                 "createuser",
                 "--username",

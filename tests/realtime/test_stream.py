@@ -110,7 +110,7 @@ def _browser_cookie(user: Any) -> bytes:
 def test_a_browser_signs_in_with_its_session_cookie_from_our_origin(make_user: Any) -> None:
     user = make_user(Role.CUSTOMER_SERVICE)
     cookie = _browser_cookie(user)
-    ours = [(b"cookie", cookie), (b"origin", b"http://localhost")]
+    ours = [(b"cookie", cookie), (b"origin", b"http://localhost:8000")]
 
     async def scenario() -> None:
         socket, welcome = await open_socket(headers=ours)

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.http.request import validate_host
+from django.http.request import split_domain_port, validate_host
 
 from simplepro.accounts.auth import active_session, session_for_token
 from simplepro.accounts.middleware import WEB_SESSION_KEY
@@ -66,8 +66,8 @@ def origin_allowed(origin: str) -> bool:
     """A browser's Origin must name this site: a host in ALLOWED_HOSTS or a trusted origin."""
     if origin in settings.CSRF_TRUSTED_ORIGINS:
         return True
-    host = urlsplit(origin).netloc
-    return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
+    domain, _ = split_domain_port(urlsplit(origin).netloc)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
 
 
 class StreamConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
