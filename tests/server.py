@@ -68,12 +68,14 @@ def peak_memory_run(command: list[str], env: dict[str, str], log: Path) -> tuple
 
 
 @contextmanager
-def running_server(env: dict[str, str], workers: int = 1, migrate: bool = True) -> Iterator[str]:
+def running_server(
+    env: dict[str, str], workers: int = 1, migrate: bool = True, log_name: str = "serve.log"
+) -> Iterator[str]:
     if migrate:
         result = run_cli("migrate", env=env)
         assert result.returncode == 0, result.stderr[-2000:]
     port = free_port()
-    log = open(Path(env["SIMPLEPRO_DATA_DIR"]) / "serve.log", "w")  # noqa: SIM115
+    log = open(Path(env["SIMPLEPRO_DATA_DIR"]) / log_name, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [str(BIN), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
@@ -92,7 +94,7 @@ def running_server(env: dict[str, str], workers: int = 1, migrate: bool = True) 
             if process.poll() is not None or time.monotonic() > deadline:
                 log.flush()
                 raise AssertionError(
-                    (Path(env["SIMPLEPRO_DATA_DIR"]) / "serve.log").read_text()[-3000:]
+                    (Path(env["SIMPLEPRO_DATA_DIR"]) / log_name).read_text()[-3000:]
                 )
             time.sleep(0.2)
         yield base

@@ -46,7 +46,7 @@ def test_a_crew_member_put_on_a_job_is_told_where_and_when(
     assert told.event == "job_assigned" and told.link == f"/jobs/{job.pk}/"
     assert told.title == f"You are on job {job.number} (Lead)"
     # 13:00 UTC is 08:00 in the demo company's New York time
-    assert "Ana Garcia, Tue 02 Mar, 08:00. Arrive 08:00–09:00 at 5 Pickup Rd, Boston." == told.body
+    assert told.body == "Ana Garcia, Tue 02 Mar, 08:00. Arrive 08:00–09:00 at 5 Pickup Rd, Boston."
     assert not Notification.objects.exclude(recipient=personas["crew_lead"]).exists()
 
 
