@@ -263,9 +263,14 @@ REALTIME_OUTBOX_HOURS = max(24, env_int("SIMPLEPRO_REALTIME_OUTBOX_HOURS", 48))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout, the same 5 s channels-redis
+                # blocks for in BZPOPMIN: under load the reply came just after the timeout
+                # and every socket of the instance dropped (bench/realtime.py fanout).
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}
+                ],
                 "prefix": f"{env_str('SIMPLEPRO_TASK_QUEUE', 'simplepro')}:ws",
             },
         }

@@ -42,6 +42,9 @@ def configure(settings: dict[str, Any]) -> None:
                         *shared,
                         structlog.stdlib.add_logger_name,
                         structlog.stdlib.ExtraAdder(),
+                        # A library's logged exception (uvicorn's "Exception in ASGI
+                        # application") keeps its traceback, as text in "exception".
+                        structlog.processors.format_exc_info,
                     ],
                 }
             },
