@@ -42,7 +42,7 @@ from tests.server import cli_env, run_cli, running_server  # noqa: E402
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/13"
-PASSWORD = "Quiet-Lantern-Harbour-48"
+PASSWORD = "Quiet-Lantern-Harbour-48"  # noqa: S105  (throw-away bench users)
 
 
 def _fresh_database(name: str) -> str:
@@ -187,7 +187,9 @@ def idle(args: argparse.Namespace) -> None:
                     while json.loads(await socket.recv())["type"] != "pong":
                         pass
                     answered += 1
-                print(f"idle: {len(sockets)} sockets opened in {opened:.1f} s, {answered} answer a ping")
+                print(
+                    f"idle: {len(sockets)} sockets opened in {opened:.1f} s, {answered} answer a ping"
+                )
                 print(f"idle: server RSS {before:.0f} MB → {after:.0f} MB, "
                       f"{(after - before) * 1024 / len(sockets):.1f} KB per socket")  # fmt: skip
                 for socket, _ in sockets:
@@ -213,9 +215,10 @@ def fanout(args: argparse.Namespace) -> None:
         api, job = _job(env, bases[1])
 
         async def measure() -> None:
-            sockets = []
-            for i in range(args.clients):
-                sockets.append((await _connect(bases[i % 3], tokens[i % len(tokens)]))[0])
+            sockets = [
+                (await _connect(bases[i % 3], tokens[i % len(tokens)]))[0]
+                for i in range(args.clients)
+            ]
             await asyncio.sleep(1)
             latencies: list[float] = []
 
@@ -311,18 +314,24 @@ def cost(args: argparse.Namespace) -> None:
                 tokens = [_token(base, name) for name in people]
                 api, job = _job(env, base)
 
-                async def measure() -> list[float]:
-                    sockets = [(await _connect(base, t))[0] for t in tokens[:subscribers]]
-                    drain = [asyncio.create_task(_drain(s)) for s in sockets]
-                    times = [await asyncio.to_thread(_toggle, api, base, job, n) for n in range(args.calls)]
-                    for task in drain:
-                        task.cancel()
-                    for socket in sockets:
-                        await socket.close()
-                    return times
-
-                results[label] = asyncio.run(measure())
+                results[label] = asyncio.run(
+                    _timed_changes(base, tokens[:subscribers], api, job, args.calls)
+                )
         print(f"cost: job status API, {label}: {_percentiles(results[label])}")
+
+
+async def _timed_changes(
+    base: str, listening: list[str], api: requests.Session, job: dict[str, Any], calls: int
+) -> list[float]:
+    """`calls` job status changes, timed, while one socket per token in `listening` is open."""
+    sockets = [(await _connect(base, token))[0] for token in listening]
+    drain = [asyncio.create_task(_drain(s)) for s in sockets]
+    times = [await asyncio.to_thread(_toggle, api, base, job, n) for n in range(calls)]
+    for task in drain:
+        task.cancel()
+    for socket in sockets:
+        await socket.close()
+    return times
 
 
 async def _drain(socket: Any) -> None:
