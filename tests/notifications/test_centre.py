@@ -12,6 +12,7 @@ from simplepro.accounts.models import Role
 from simplepro.core.models import StreamEvent
 from simplepro.customers.services import customer_create
 from simplepro.estimates.services import estimate_create, estimate_decide, estimate_send
+from simplepro.jobs import crew_services
 from simplepro.jobs import services as jobs
 from simplepro.jobs.models import CrewMember
 from simplepro.notifications.models import Notification
@@ -70,7 +71,7 @@ def test_a_schedule_change_tells_the_crew_and_taking_someone_off_tells_them(
 
 def test_time_off_goes_to_the_dispatchers_and_the_answer_back(personas: dict[str, Any]) -> None:
     lead = CrewMember.objects.create(name="Lead Person", user=personas["crew_lead"])
-    asked = jobs.time_off_request(
+    asked = crew_services.time_off_request(
         actor=personas["crew_lead"], member=lead, start=START, end=START + dt.timedelta(days=1),
         reason="Wedding",
     )  # fmt: skip
@@ -80,7 +81,7 @@ def test_time_off_goes_to_the_dispatchers_and_the_answer_back(personas: dict[str
         )
     )
     assert answerers == {"manager", "dispatcher"}
-    jobs.time_off_review(actor=personas["dispatcher"], time_off=asked, approve=False)
+    crew_services.time_off_review(actor=personas["dispatcher"], time_off=asked, approve=False)
     answer = Notification.objects.get(event="time_off_answered")
     assert answer.recipient == personas["crew_lead"] and "declined" in answer.title
 

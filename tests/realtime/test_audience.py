@@ -14,6 +14,7 @@ from simplepro.core.models import StreamEvent
 from simplepro.customers.services import customer_create
 from simplepro.estimates.selectors import estimate_list
 from simplepro.estimates.services import estimate_create, estimate_decide, estimate_send
+from simplepro.jobs import crew_services
 from simplepro.jobs import services as jobs
 from simplepro.jobs.models import CrewMember, Truck
 from simplepro.jobs.selectors import visible_jobs
@@ -68,11 +69,11 @@ def world(personas: dict[str, Any], django_capture_on_commit_callbacks: Any) -> 
             end=START + dt.timedelta(hours=7),
         )  # fmt: skip
         jobs.job_transition(actor=owner, job=job, to="confirmed")
-        time_off = jobs.time_off_request(
+        time_off = crew_services.time_off_request(
             actor=personas["crew_lead"], member=lead, start=START + dt.timedelta(days=30),
             end=START + dt.timedelta(days=31), reason="Wedding",
         )  # fmt: skip
-        jobs.time_off_review(actor=owner, time_off=time_off, approve=True)
+        crew_services.time_off_review(actor=owner, time_off=time_off, approve=True)
     return {"job": job, "estimate": estimate, "customer": customer}
 
 

@@ -28,7 +28,7 @@ from simplepro.core.problems import Conflict, Forbidden, NotFound, invalid
 from simplepro.core.spreadsheet import safe_cell
 from simplepro.customers.selectors import customer_get
 from simplepro.estimates.models import Estimate
-from simplepro.jobs import selectors, services
+from simplepro.jobs import crew_services, selectors, services
 from simplepro.jobs.lifecycle import allowed_next
 from simplepro.jobs.models import (
     Assignment,
@@ -522,7 +522,7 @@ def create_crew_member(request: HttpRequest, payload: CrewMemberIn) -> Status[di
     fields = _crew_fields(payload.model_dump(mode="json"))
     fields["hourly_rate"], fields["rating"] = payload.hourly_rate, payload.rating
     fields["license_expires"] = payload.license_expires
-    member = services.save_resource(actor=user, instance=CrewMember(), fields=fields)
+    member = crew_services.save_resource(actor=user, instance=CrewMember(), fields=fields)
     return Status(201, crew_out(member))
 
 
@@ -543,7 +543,7 @@ def update_crew_member(
     reject_nulls(fields, nullable=frozenset({"license_expires", "home_base"}))
     if "home_base" in fields:
         fields["home_base"] = payload.home_base.model_dump() if payload.home_base else {}
-    return crew_out(services.save_resource(actor=user, instance=member, fields=fields))
+    return crew_out(crew_services.save_resource(actor=user, instance=member, fields=fields))
 
 
 @crew_router.post("/{crew_member_id}/time-off", response={201: PeriodOut, **PROBLEM})
@@ -554,7 +554,7 @@ def request_time_off(
     if not has_permission(actor(request), "crew.manage"):
         require(request, "time_off.request")
     user, member = _own_or_managed(request, crew_member_id)
-    period = services.time_off_request(
+    period = crew_services.time_off_request(
         actor=user, member=member, start=payload.start, end=payload.end, reason=payload.reason
     )
     return Status(201, _period_out(period))
@@ -589,7 +589,7 @@ def set_working_hours(
     """Replace the person's weekly hours (an empty list: any time)."""
     user = require(request, "crew.manage")
     member = _crew_member(crew_member_id)
-    services.working_hours_set(
+    crew_services.working_hours_set(
         actor=user, member=member, days=[d.model_dump() for d in payload.days]
     )
     return _hours_out(member)
@@ -599,14 +599,14 @@ def set_working_hours(
 def issue_calendar_feed(request: HttpRequest, crew_member_id: UUID) -> Status[dict[str, str]]:
     """A new secret iCalendar URL for this person (the previous one stops working)."""
     user, member = _own_or_managed(request, crew_member_id)
-    token = services.calendar_feed_issue(actor=user, member=member)
+    token = crew_services.calendar_feed_issue(actor=user, member=member)
     return Status(201, {"url": settings.PUBLIC_URL + reverse("calendar-feed", args=[token])})
 
 
 @crew_router.delete("/{crew_member_id}/calendar-feed", response={204: None, **PROBLEM})
 def revoke_calendar_feed(request: HttpRequest, crew_member_id: UUID) -> Status[None]:
     user, member = _own_or_managed(request, crew_member_id)
-    services.calendar_feed_revoke(actor=user, member=member)
+    crew_services.calendar_feed_revoke(actor=user, member=member)
     return Status(204, None)
 
 
@@ -631,7 +631,7 @@ def review_time_off(request: HttpRequest, time_off_id: int, payload: ReviewIn) -
     if period is None:
         raise NotFound("time-off request")
     return _period_out(
-        services.time_off_review(actor=user, time_off=period, approve=payload.approve)
+        crew_services.time_off_review(actor=user, time_off=period, approve=payload.approve)
     )
 
 
@@ -644,7 +644,7 @@ def list_trucks(request: HttpRequest) -> list[dict[str, Any]]:
 @trucks_router.post("", response={201: TruckOut, **PROBLEM})
 def create_truck(request: HttpRequest, payload: TruckIn) -> Status[dict[str, Any]]:
     user = require(request, "crew.manage")
-    truck = services.save_resource(actor=user, instance=Truck(), fields=payload.model_dump())
+    truck = crew_services.save_resource(actor=user, instance=Truck(), fields=payload.model_dump())
     return Status(201, truck_out(truck))
 
 
@@ -661,7 +661,7 @@ def update_truck(request: HttpRequest, truck_id: UUID, payload: TruckPatch) -> d
     truck = _truck(truck_id)
     fields = payload.model_dump(exclude_unset=True)
     reject_nulls(fields)
-    return truck_out(services.save_resource(actor=user, instance=truck, fields=fields))
+    return truck_out(crew_services.save_resource(actor=user, instance=truck, fields=fields))
 
 
 @trucks_router.post("/{truck_id}/maintenance", response={201: PeriodOut, **PROBLEM})
@@ -670,7 +670,7 @@ def add_maintenance(
 ) -> Status[dict[str, Any]]:
     user = require(request, "crew.manage")
     truck = _truck(truck_id)
-    window = services.maintenance_create(
+    window = crew_services.maintenance_create(
         actor=user, truck=truck, start=payload.start, end=payload.end, reason=payload.reason
     )
     return Status(201, _period_out(window))

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection
 
-from simplepro.core.problems import ProblemError
+from simplepro.core.problems import ProblemError, invalid
 from simplepro.jobs.models import (
     Assignment,
     CrewMember,
@@ -141,3 +141,11 @@ def ensure_free(
     if found:
         who = crew_member.name if crew_member is not None else truck.name if truck else "?"
         raise BookingConflict(f"{who} is not free for this block.", found)
+
+
+def check_block(start: dt.datetime, end: dt.datetime, field: str = "scheduled_end") -> None:
+    """A booked block (a job, time off, maintenance) ends after it starts, within 31 days."""
+    if end <= start:
+        raise invalid(field, "before_start", "The end must be after the start.")
+    if end - start > dt.timedelta(days=31):
+        raise invalid(field, "too_long", "A booked block is at most 31 days.")

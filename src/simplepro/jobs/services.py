@@ -19,8 +19,8 @@ from simplepro.core import metrics
 from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.customers.models import Customer
 from simplepro.estimates.models import Estimate, EstimateStatus
-from simplepro.jobs import booking, events, ical
-from simplepro.jobs.events import announce_job, announce_time_off, job_audience
+from simplepro.jobs import booking, events
+from simplepro.jobs.events import announce_job, job_audience
 from simplepro.jobs.lifecycle import (
     FIELD_STATUSES,
     NEEDS_REASON,
@@ -36,12 +36,8 @@ from simplepro.jobs.models import (
     CrewMember,
     Job,
     JobStatus,
-    MaintenanceWindow,
     TimeEntry,
-    TimeOff,
-    TimeOffStatus,
     Truck,
-    WorkingHours,
 )
 
 _NEXT_NUMBER_SQL = (
@@ -59,18 +55,11 @@ def next_job_number(year: int) -> str:
     return f"J-{year}-{last:05d}"
 
 
-def _check_block(start: dt.datetime, end: dt.datetime, field: str = "scheduled_end") -> None:
-    if end <= start:
-        raise invalid(field, "before_start", "The end must be after the start.")
-    if end - start > dt.timedelta(days=31):
-        raise invalid(field, "too_long", "A booked block is at most 31 days.")
-
-
 def job_create(*, actor: User, customer: Customer, data: dict[str, Any]) -> Job:
     """A job from scratch, or (with `estimate`) from an accepted estimate: customer, addresses,
     inventory, services, crew size, trucks, hours, price and the estimate version carried over."""
     estimate: Estimate | None = data.pop("estimate", None)
-    _check_block(data["scheduled_start"], data["scheduled_end"])
+    booking.check_block(data["scheduled_start"], data["scheduled_end"])
     window = (data.get("arrival_window_start"), data.get("arrival_window_end"))
     if all(window) and window[1] <= window[0]:  # type: ignore[operator]
         raise invalid("arrival_window_end", "before_start", "The window must end after it starts.")
@@ -194,7 +183,7 @@ def job_signoff(*, actor: User, job: Job, name: str) -> Job:
 def job_reschedule(*, actor: User, job: Job, start: dt.datetime, end: dt.datetime) -> Job:
     """Move or extend the booked block; every person and truck on the job must be free for
     the new block (409 naming each clash), or nothing moves."""
-    _check_block(start, end)
+    booking.check_block(start, end)
     with transaction.atomic(durable=True):
         job = Job.objects.select_for_update().get(pk=job.pk)
         assignments = list(job.assignments.select_related("crew_member", "truck"))
@@ -333,87 +322,6 @@ def assignment_delete(*, actor: User, assignment: Assignment) -> None:
         events.notify_assignment(assignment.job, assignment, actor=actor, taken_off=True)
 
 
-def time_off_request(
-    *, actor: User, member: CrewMember, start: dt.datetime, end: dt.datetime, reason: str
-) -> TimeOff:
-    """A request waits for a dispatcher; only approval goes through the booking guard."""
-    if end <= start:
-        raise invalid("end", "before_start", "The end must be after the start.")
-    with transaction.atomic(durable=True):
-        period = TimeOff.objects.create(crew_member=member, start=start, end=end, reason=reason)
-        audit_record(
-            actor=actor, action="request", entity_type="time_off", entity_id=period.pk,
-            changes={"period": {"before": None, "after": [start.isoformat(), end.isoformat()]}},
-        )  # fmt: skip
-        announce_time_off("time_off.requested", period, actor=actor)
-        events.notify_time_off(period, actor=actor)
-    return period
-
-
-def time_off_review(*, actor: User, time_off: TimeOff, approve: bool) -> TimeOff:
-    """Approving time off goes through the booking guard: the person must be free."""
-    with transaction.atomic(durable=True):
-        time_off = TimeOff.objects.select_for_update().get(pk=time_off.pk)
-        if time_off.status != TimeOffStatus.REQUESTED:
-            raise Conflict(f"This request is {time_off.status} already.")
-        if approve:
-            booking.lock([time_off.crew_member_id])
-            bookings = booking.clashes(
-                start=time_off.start, end=time_off.end, crew_member=time_off.crew_member
-            )
-            jobs = [b for b in bookings if b["kind"] == "job"]
-            if jobs:
-                raise booking.BookingConflict("The person is booked on jobs in this period.", jobs)
-        time_off.status = TimeOffStatus.APPROVED if approve else TimeOffStatus.DECLINED
-        time_off.reviewed_by, time_off.reviewed_at = actor, timezone.now()
-        time_off.save()
-        audit_record(
-            actor=actor, action="review", entity_type="time_off", entity_id=time_off.pk,
-            changes={"status": {"before": "requested", "after": time_off.status}},
-        )  # fmt: skip
-        announce_time_off("time_off.answered", time_off, actor=actor)
-        events.notify_time_off(time_off, actor=actor)
-    return time_off
-
-
-def maintenance_create(
-    *, actor: User, truck: Truck, start: dt.datetime, end: dt.datetime, reason: str = ""
-) -> MaintenanceWindow:
-    _check_block(start, end, "end")
-    with transaction.atomic(durable=True):
-        booking.lock(truck_ids=[truck.pk])
-        jobs = [c for c in booking.clashes(start=start, end=end, truck=truck) if c["kind"] == "job"]
-        if jobs:
-            raise booking.BookingConflict("The truck is booked on jobs in this period.", jobs)
-        window = MaintenanceWindow.objects.create(truck=truck, start=start, end=end, reason=reason)
-        audit_record(
-            actor=actor, action="create", entity_type="maintenance", entity_id=window.pk,
-            changes={"truck": {"before": None, "after": truck.name}},
-        )  # fmt: skip
-    return window
-
-
-def save_resource(*, actor: User, instance: CrewMember | Truck, fields: dict[str, Any]) -> Any:
-    """Create or update a crew member or truck (audited with each field's before/after)."""
-    kind = "crew_member" if isinstance(instance, CrewMember) else "truck"
-    with transaction.atomic(durable=True):
-        creating = instance._state.adding
-        before = {name: getattr(instance, name) for name in fields}
-        for name, value in fields.items():
-            setattr(instance, name, value)
-        try:
-            with transaction.atomic():
-                instance.save()
-        except IntegrityError:  # e.g. two requests linking the same user at once
-            raise Conflict("This conflicts with an existing record.") from None
-        audit_record(
-            actor=actor, action="create" if creating else "update", entity_type=kind,
-            entity_id=instance.pk,
-            changes={n: {"before": None if creating else str(before[n]), "after": str(v)} for n, v in fields.items()},
-        )  # fmt: skip
-    return instance
-
-
 JOB_EDITABLE = frozenset(
     {
         "arrival_window_start", "arrival_window_end", "pickup_address", "delivery_address",
@@ -470,27 +378,6 @@ def assign_suggested(*, actor: User, job: Job, ranked: list[Any]) -> list[Assign
             extra={"assigned": [str(a.crew_member_id) for a in made]},
         )
     return made
-
-
-def calendar_feed_issue(*, actor: User, member: CrewMember) -> str:
-    """A new secret for the person's iCalendar URL; only its hash is kept."""
-    token = ical.new_token()
-    with transaction.atomic(durable=True):
-        CrewMember.objects.filter(pk=member.pk).update(calendar_token_hash=ical.token_hash(token))
-        audit_record(
-            actor=actor, action="issue_calendar_feed", entity_type="crew_member",
-            entity_id=member.pk, changes={},
-        )  # fmt: skip
-    return token
-
-
-def calendar_feed_revoke(*, actor: User, member: CrewMember) -> None:
-    with transaction.atomic(durable=True):
-        CrewMember.objects.filter(pk=member.pk).update(calendar_token_hash="")
-        audit_record(
-            actor=actor, action="revoke_calendar_feed", entity_type="crew_member",
-            entity_id=member.pk, changes={},
-        )  # fmt: skip
 
 
 def clock_in(*, actor: User, job: Job, member: CrewMember) -> TimeEntry:
@@ -612,20 +499,3 @@ def checklist_tick(*, actor: User, job: Job, index: int, done: bool) -> Job:
             changes={item["item"]: {"before": None if done else "done", "after": "done" if done else None}},
         )  # fmt: skip
     return job
-
-
-def working_hours_set(*, actor: User, member: CrewMember, days: list[dict[str, Any]]) -> None:
-    weekdays = [d["weekday"] for d in days]
-    if len(weekdays) != len(set(weekdays)):
-        raise invalid("days", "duplicate_weekday", "One range per weekday.")
-    for index, day in enumerate(days):
-        if day["end"] <= day["start"]:
-            raise invalid(f"days[{index}].end", "before_start", "The end must be after the start.")
-    with transaction.atomic(durable=True):
-        member.working_hours.all().delete()
-        WorkingHours.objects.bulk_create(WorkingHours(crew_member=member, **day) for day in days)
-        audit_record(
-            actor=actor, action="update", entity_type="crew_member", entity_id=member.pk,
-            changes={"working_hours": {"before": None, "after": [
-                f"{d['weekday']} {d['start']:%H:%M}-{d['end']:%H:%M}" for d in days]}},
-        )  # fmt: skip

@@ -26,7 +26,7 @@ from simplepro.core.problems import ProblemError
 from simplepro.core.views import PermissionRequiredMixin
 from simplepro.customers.selectors import visible_customers
 from simplepro.estimates.models import Estimate
-from simplepro.jobs import ical, selectors, services
+from simplepro.jobs import crew_services, ical, selectors, services
 from simplepro.jobs.lifecycle import allowed_next
 from simplepro.jobs.models import (
     Assignment,
@@ -361,7 +361,7 @@ class TimeOffRequestView(PermissionRequiredMixin, View):
         start = dt.datetime.combine(first, dt.time(), zone)
         end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
         try:
-            services.time_off_request(
+            crew_services.time_off_request(
                 actor=user, member=member, start=start, end=end,
                 reason=request.POST.get("reason", "")[:200],
             )  # fmt: skip
@@ -394,7 +394,7 @@ class TimeOffReviewView(PermissionRequiredMixin, View):
         if period is None:
             raise Http404("No such request.")
         try:
-            services.time_off_review(
+            crew_services.time_off_review(
                 actor=_user(request), time_off=period, approve=request.POST.get("approve") == "1"
             )
         except ProblemError as problem:
