@@ -343,6 +343,10 @@ SCHEDULES = {
     "SIMPLEPRO_SCHEDULE_BACKUP_VERIFY": env_str("SIMPLEPRO_SCHEDULE_BACKUP_VERIFY", "0 4 * * 0"),
     # How often backup problems are looked for, to e-mail administrators when one appears.
     "SIMPLEPRO_SCHEDULE_BACKUP_WATCH": env_str("SIMPLEPRO_SCHEDULE_BACKUP_WATCH", "15 * * * *"),
+    # Hourly: from 5 pm company time, crews are reminded of tomorrow's jobs (once each).
+    "SIMPLEPRO_SCHEDULE_SHIFT_REMINDERS": env_str(
+        "SIMPLEPRO_SCHEDULE_SHIFT_REMINDERS", "0 * * * *"
+    ),
     # Real-time events older than the replay window are pruned from the outbox.
     "SIMPLEPRO_SCHEDULE_REALTIME_PRUNE": env_str("SIMPLEPRO_SCHEDULE_REALTIME_PRUNE", "40 * * * *"),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -192,3 +193,37 @@ def test_inactive_people_are_not_told(make_user: Any) -> None:
     gone.is_active = False
     gone.save()
     assert notify(recipients=[gone], event="backup_problem", context={"problems": "x"}) == []
+
+
+def test_crews_are_reminded_the_evening_before_once(personas: dict[str, Any], job: Any) -> None:
+    from simplepro.jobs.reminders import shift_reminders_send
+
+    lead = CrewMember.objects.create(name="Lead Person", user=personas["crew_lead"])
+    other = CrewMember.objects.create(name="Ben Mover", user=personas["crew_member"])
+    for member in (lead, other):
+        jobs.assignment_create(actor=personas["dispatcher"], job=job, crew_member=member)
+    # the job starts Tue 2 Mar 08:00 New York time; the evening before is Mon 1 Mar
+    afternoon = dt.datetime(2027, 3, 1, 16, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert shift_reminders_send(now=afternoon) == 0
+    evening = afternoon.replace(hour=17, minute=5)
+    assert shift_reminders_send(now=evening) == 2
+    assert shift_reminders_send(now=evening.replace(hour=20)) == 0  # the next hourly run
+    reminder = Notification.objects.get(recipient=personas["crew_member"], event="shift_reminder")
+    assert reminder.title == f"Tomorrow: job {job.number} at Tue 02 Mar, 08:00"
+    assert "Crew: Lead Person, Ben Mover." in reminder.body
+    # moved to the next day: reminded again the evening before that
+    jobs.job_reschedule(
+        actor=personas["dispatcher"], job=job, start=START + dt.timedelta(days=1),
+        end=START + dt.timedelta(days=1, hours=6),
+    )  # fmt: skip
+    assert shift_reminders_send(now=evening + dt.timedelta(days=1)) == 2
+
+
+def test_a_cancelled_job_is_not_reminded(personas: dict[str, Any], job: Any) -> None:
+    from simplepro.jobs.reminders import shift_reminders_send
+
+    lead = CrewMember.objects.create(name="Lead Person", user=personas["crew_lead"])
+    jobs.assignment_create(actor=personas["dispatcher"], job=job, crew_member=lead)
+    jobs.job_transition(actor=personas["dispatcher"], job=job, to="cancelled", reason="Rain")
+    evening = dt.datetime(2027, 3, 1, 18, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert shift_reminders_send(now=evening) == 0

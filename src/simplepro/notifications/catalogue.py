@@ -43,6 +43,13 @@ CATALOGUE: dict[str, Event] = {
             (*JOB, "role", "by"),
         ),
         Event(
+            "shift_reminder",
+            "Tomorrow's job",
+            "Tomorrow: job {{ job.number }} at {{ job.start }}",
+            "{{ job.customer }}. Arrive {{ job.window }} at {{ job.pickup }}. Crew: {{ crew }}.",
+            (*JOB, "crew"),
+        ),
+        Event(
             "job_unassigned",
             "Taken off a job",
             "You are no longer on job {{ job.number }}",

@@ -21,11 +21,21 @@ class Notification(models.Model):
     # Where clicking it leads (a path inside SimplePro), or empty.
     link = models.CharField(max_length=300, blank=True)
     critical = models.BooleanField(default=False)
+    # Set where the same thing must never be told twice (a reminder a task may run again for):
+    # unique per recipient.
+    key = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-id",)
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~models.Q(key=""),
+                name="notification_once_per_key",
+            )
+        ]
         indexes: ClassVar = [
             models.Index(fields=["recipient", "-id"], name="notification_inbox_idx"),
             models.Index(

@@ -17,18 +17,30 @@ from simplepro.notifications.selectors import unread_count
 
 
 def notify(
-    *, recipients: Iterable[Any], event: str, context: dict[str, Any], link: str = ""
+    *,
+    recipients: Iterable[Any],
+    event: str,
+    context: dict[str, Any],
+    link: str = "",
+    key: str = "",
 ) -> list[Notification]:
     """Tell each recipient (users; None and inactive users are skipped, each person once)
     about `event`, worded from the catalogue with `context`. Runs inside the caller's
-    transaction: a change that rolls back tells nobody."""
+    transaction: a change that rolls back tells nobody. With `key`, a person already told
+    under that key is not told again (a task that runs twice reminds once)."""
     entry = CATALOGUE[event]
     title, body = entry.render(context)
-    people = {user.pk: user for user in recipients if user is not None and user.is_active}
+    people = {user.pk for user in recipients if user is not None and user.is_active}
+    if key:
+        people -= set(
+            Notification.objects.filter(recipient__in=people, key=key).values_list(
+                "recipient_id", flat=True
+            )
+        )
     made = Notification.objects.bulk_create(
         Notification(
             recipient_id=pk, event=event, title=title, body=body, link=link,
-            critical=entry.critical,
+            critical=entry.critical, key=key,
         )
         for pk in sorted(people)
     )  # fmt: skip
