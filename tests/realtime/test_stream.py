@@ -321,3 +321,38 @@ def test_with_real_time_off_the_socket_says_so_and_closes(make_user: Any, settin
 def test_an_unknown_event_kind_is_a_programming_error(make_user: Any) -> None:
     with pytest.raises(ValueError, match="unknown real-time event kind"):
         publish_on_commit("job.teleported", [make_user(Role.SALES).pk], {})
+
+
+def test_an_idle_socket_gets_heartbeats(make_user: Any, settings: Any) -> None:
+    settings.REALTIME_HEARTBEAT_SECONDS = 0.1
+    token, _ = token_for(make_user(Role.SALES))
+
+    async def scenario() -> None:
+        socket, welcome = await open_socket(token=token)
+        assert welcome["heartbeat"] == 0.1
+        beats = [await socket.frame(timeout=2) for _ in range(3)]
+        assert [b["type"] for b in beats] == ["heartbeat"] * 3
+        await socket.close()
+
+    run(scenario())
+
+
+def test_a_revocation_the_layer_lost_is_found_at_a_heartbeat(make_user: Any, settings: Any) -> None:
+    """The revocation message never arrives (published with the layer off); the socket is
+    closed anyway when a heartbeat re-checks the device session."""
+    settings.REALTIME_HEARTBEAT_SECONDS = 0.1
+    user = make_user(Role.CREW_MEMBER)
+    token, session = token_for(user)
+
+    async def scenario() -> None:
+        socket, _ = await open_socket(token=token)
+        settings.REALTIME_ENABLED = False
+        await in_thread(session_revoke)(session=session, actor=user, reason="logout")
+        settings.REALTIME_ENABLED = True
+        while (frame := await socket.frame(timeout=2))["type"] == "heartbeat":
+            pass
+        assert frame == {"type": "closing", "reason": "signed_out"}
+        closed = await socket.communicator.receive_output(timeout=2)
+        assert closed["code"] == consumers.CLOSE_UNAUTHENTICATED
+
+    run(scenario())
