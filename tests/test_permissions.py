@@ -148,6 +148,9 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/notifications/unread-count"):     (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("POST", "/api/notifications/{notification_id}/read"): (404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 401),
     ("POST", "/api/notifications/read-all"):        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("GET", "/api/notifications/preferences"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("PUT", "/api/notifications/preferences"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("GET", "/api/notifications/deliveries"):       (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
 }
 # fmt: on
 
@@ -218,6 +221,9 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
             "role": "crew_member",
         },
         ("PATCH", "/api/users/{user_id}"): {"first_name": "Renamed"},
+        ("PUT", "/api/notifications/preferences"): [
+            {"event": "job_assigned", "channel": "email", "enabled": False}
+        ],
         ("PATCH", "/api/company"): {"name": "Renamed Movers"},
         ("POST", "/api/customers"): {"type": "residential", "name": "New Customer"},
         ("PATCH", "/api/customers/{customer_id}"): {"notes": "changed"},

@@ -28,7 +28,15 @@ CUSTOMER_ALL = frozenset(
     }
 )
 ADMINISTRATION = frozenset(
-    {"users.view", "users.manage", "company.change", "audit.view", "pricing.manage", "tasks.view"}
+    {
+        "users.view",
+        "users.manage",
+        "company.change",
+        "audit.view",
+        "pricing.manage",
+        "tasks.view",
+        "notifications.deliveries",
+    }
 )
 EVERYONE = frozenset({"company.view", "inventory.view", "notifications.view"})
 PRICING = frozenset(

@@ -81,6 +81,12 @@ REALTIME_FRAMES_REFUSED = Counter(
     ["reason"],
 )
 
+NOTIFICATION_DELIVERIES = Counter(
+    "simplepro_notification_deliveries_total",
+    "Notification deliveries outside the app by channel and outcome (sent, retried, failed).",
+    ["channel", "outcome"],
+)
+
 
 def render() -> tuple[bytes, str]:
     """The exposition text for this process, or for all workers in multi-process mode, plus

@@ -8,11 +8,14 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from simplepro.core.api import PROBLEM, require
-from simplepro.notifications import selectors, services
+from simplepro.notifications import preferences, selectors, services
 from simplepro.notifications.schemas import (
+    DeliveryOut,
     InboxQuery,
     NotificationOut,
     NotificationPageOut,
+    PreferenceIn,
+    PreferenceOut,
     UnreadOut,
 )
 
@@ -33,6 +36,36 @@ def notification_list(request: HttpRequest, query: Query[InboxQuery]) -> dict[st
 def notification_unread(request: HttpRequest) -> dict[str, int]:
     user = require(request, "notifications.view")
     return {"unread": selectors.unread_count(user=user)}
+
+
+@router.get("/preferences", response={200: list[PreferenceOut], **PROBLEM})
+def preference_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """Per event, which channels beside the app tell you (your choice, else your role's default)."""
+    user = require(request, "notifications.view")
+    return preferences.preference_table(user=user)
+
+
+@router.put("/preferences", response={200: list[PreferenceOut], **PROBLEM})
+def preference_save(request: HttpRequest, payload: list[PreferenceIn]) -> list[dict[str, Any]]:
+    user = require(request, "notifications.view")
+    preferences.preferences_save(
+        user=user, choices={(p.event, p.channel): p.enabled for p in payload}
+    )
+    return preferences.preference_table(user=user)
+
+
+@router.get("/deliveries", response={200: list[DeliveryOut], **PROBLEM})
+def delivery_list(request: HttpRequest, status: str = "", limit: int = 100) -> list[dict[str, Any]]:
+    """Administrators: the newest deliveries outside the app and what became of them."""
+    require(request, "notifications.deliveries")
+    rows = selectors.delivery_log(status=status)[: min(max(1, limit), 500)]
+    return [
+        {**{f: getattr(d, f) for f in ("id", "notification_id", "channel", "address", "status",
+                                        "attempts", "provider_id", "error", "created_at",
+                                        "sent_at")},
+         "recipient": d.notification.recipient.display_name}
+        for d in rows
+    ]  # fmt: skip
 
 
 @router.post("/{notification_id}/read", response={200: NotificationOut, **PROBLEM})

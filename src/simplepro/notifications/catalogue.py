@@ -13,6 +13,7 @@ from typing import Any
 from django.template import Context, Engine
 
 ENGINE = Engine(autoescape=False)
+EMAIL = frozenset({"email"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Event:
     body: str
     variables: tuple[str, ...]
     critical: bool = False
+    # Channels on by default beside the app (a person may turn them off or on).
+    by_default: frozenset[str] = frozenset()
 
     def render(self, context: dict[str, Any]) -> tuple[str, str]:
         values = Context(context, autoescape=False)
@@ -41,6 +44,7 @@ CATALOGUE: dict[str, Event] = {
             "You are on job {{ job.number }} ({{ role }})",
             "{{ job.customer }}, {{ job.start }}. Arrive {{ job.window }} at {{ job.pickup }}.",
             (*JOB, "role", "by"),
+            by_default=EMAIL,
         ),
         Event(
             "shift_reminder",
@@ -48,6 +52,7 @@ CATALOGUE: dict[str, Event] = {
             "Tomorrow: job {{ job.number }} at {{ job.start }}",
             "{{ job.customer }}. Arrive {{ job.window }} at {{ job.pickup }}. Crew: {{ crew }}.",
             (*JOB, "crew"),
+            by_default=EMAIL,
         ),
         Event(
             "job_unassigned",
@@ -55,6 +60,7 @@ CATALOGUE: dict[str, Event] = {
             "You are no longer on job {{ job.number }}",
             "{{ job.customer }}, {{ job.start }}. Changed by {{ by }}.",
             (*JOB, "by"),
+            by_default=EMAIL,
         ),
         Event(
             "schedule_changed",
@@ -62,6 +68,7 @@ CATALOGUE: dict[str, Event] = {
             "Job {{ job.number }} moved to {{ job.start }}",
             "{{ job.customer }}: now {{ job.start }}, arrive {{ job.window }}. Changed by {{ by }}.",
             (*JOB, "by"),
+            by_default=EMAIL,
         ),
         Event(
             "time_off_answered",
@@ -69,6 +76,7 @@ CATALOGUE: dict[str, Event] = {
             "Time off {{ status }}: {{ period }}",
             "{{ by }} {{ status }} your request for {{ period }}.",
             ("status", "period", "by"),
+            by_default=EMAIL,
         ),
         Event(
             "time_off_requested",
@@ -90,6 +98,7 @@ CATALOGUE: dict[str, Event] = {
             "{{ customer }} accepted their quote",
             "Accepted {{ total }}. {{ note }}",
             ("customer", "total", "note", "by"),
+            by_default=EMAIL,
         ),
         Event(
             "quote_declined",
@@ -97,6 +106,7 @@ CATALOGUE: dict[str, Event] = {
             "{{ customer }} declined their quote",
             "{{ note }}",
             ("customer", "total", "note", "by"),
+            by_default=EMAIL,
         ),
         Event(
             "backup_problem",

@@ -47,3 +47,66 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} for {self.recipient_id}"
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", "In the app"
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    PUSH = "push", "Push"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one event on one channel; no row: the default for their role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    enabled = models.BooleanField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["user", "event", "channel"], name="notification_preference_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.event} {self.channel}={self.enabled}"
+
+
+class Delivery(models.Model):
+    """One notification on one channel outside the app. (notification, channel) is unique: the
+    deduplication key, so a retried or repeated task can never send it twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        RETRYING = "retrying", "Waiting to retry"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_id = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once")
+        ]
+        indexes: ClassVar = [models.Index(fields=["status", "channel"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} of {self.notification_id}: {self.status}"

@@ -32,3 +32,30 @@ class UnreadOut(Out):
 class InboxQuery(Schema):
     before: int | None = None
     limit: int = 20
+
+
+class PreferenceOut(Out):
+    event: str
+    label: str
+    critical: bool
+    channels: dict[str, bool]
+
+
+class PreferenceIn(Schema):
+    event: str
+    channel: str
+    enabled: bool
+
+
+class DeliveryOut(Out):
+    id: int
+    notification_id: int
+    recipient: str
+    channel: str
+    address: str
+    status: str
+    attempts: int
+    provider_id: str
+    error: str
+    created_at: datetime
+    sent_at: datetime | None

@@ -29,3 +29,15 @@ def inbox(*, user: Any, before: int | None = None, limit: int = DEFAULT_LIMIT) -
 
 def unread_count(*, user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def delivery_log(*, status: str = "", channel: str = "") -> Any:
+    """Every delivery outside the app, newest first, with whom it was for."""
+    from simplepro.notifications.models import Delivery
+
+    rows = Delivery.objects.select_related("notification__recipient")
+    if status:
+        rows = rows.filter(status=status)
+    if channel:
+        rows = rows.filter(channel=channel)
+    return rows.order_by("-id")

@@ -12,8 +12,10 @@ from django.utils import timezone
 from simplepro.core.events import publish_on_commit
 from simplepro.core.problems import NotFound
 from simplepro.notifications.catalogue import CATALOGUE
-from simplepro.notifications.models import Notification
+from simplepro.notifications.models import Channel, Delivery, Notification
+from simplepro.notifications.preferences import channels_for
 from simplepro.notifications.selectors import unread_count
+from simplepro.notifications.tasks import deliver
 
 
 def notify(
@@ -30,7 +32,8 @@ def notify(
     under that key is not told again (a task that runs twice reminds once)."""
     entry = CATALOGUE[event]
     title, body = entry.render(context)
-    people = {user.pk for user in recipients if user is not None and user.is_active}
+    users = {user.pk: user for user in recipients if user is not None and user.is_active}
+    people = set(users)
     if key:
         people -= set(
             Notification.objects.filter(recipient__in=people, key=key).values_list(
@@ -46,7 +49,29 @@ def notify(
     )  # fmt: skip
     for notification in made:
         _announce("notification.created", notification.recipient_id, notification=notification)
+    _queue_deliveries(made, [users[pk] for pk in sorted(people)], event)
     return made
+
+
+def _queue_deliveries(made: list[Notification], people: list[Any], event: str) -> None:
+    """A delivery per notification and chosen channel where the person has an address; each
+    is sent by a task once the transaction commits."""
+    chosen = channels_for(people, event)
+    addresses: dict[Any, dict[str, str]] = {user.pk: {Channel.EMAIL: user.email} for user in people}
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(notification=n, channel=channel, address=addresses[n.recipient_id][channel])
+        for n in made
+        for channel in sorted(chosen[n.recipient_id])
+        if addresses[n.recipient_id].get(channel)
+    )
+    ids = [d.pk for d in deliveries]
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    for delivery_id in delivery_ids:
+        deliver(delivery_id)
 
 
 def _announce(kind: str, user_id: Any, *, notification: Notification | None = None) -> None:

@@ -4,6 +4,12 @@ from simplepro.notifications import views
 
 urlpatterns = [
     path("", views.NotificationListView.as_view(), name="notification-list"),
+    path(
+        "preferences/",
+        views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+    path("deliveries/", views.DeliveryLogView.as_view(), name="notification-deliveries"),
     path("read-all/", views.NotificationReadAllView.as_view(), name="notification-read-all"),
     path(
         "<int:notification_id>/open/",

@@ -3,14 +3,18 @@ marks it read and follows its link, and "Mark all read"."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from simplepro.accounts.permissions import has_permission
 from simplepro.core.problems import NotFound
 from simplepro.core.views import PermissionRequiredMixin
-from simplepro.notifications import selectors, services
+from simplepro.notifications import preferences, selectors, services
+from simplepro.notifications.models import Channel, Delivery
 
 
 def _before(request: HttpRequest) -> int | None:
@@ -25,7 +29,8 @@ class NotificationListView(PermissionRequiredMixin, View):
         page = selectors.inbox(user=request.user, before=_before(request))
         partial = bool(getattr(request, "htmx", False))  # "Older" asks for the next items only
         template = "notifications/partials/items.html" if partial else "notifications/list.html"
-        return render(request, template, {"page": page})
+        can_see_deliveries = has_permission(request.user, "notifications.deliveries")
+        return render(request, template, {"page": page, "can_see_deliveries": can_see_deliveries})
 
 
 class NotificationOpenView(PermissionRequiredMixin, View):
@@ -50,3 +55,42 @@ class NotificationReadAllView(PermissionRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         services.notifications_read_all(user=request.user)
         return redirect("notification-list")
+
+
+class NotificationPreferencesView(PermissionRequiredMixin, View):
+    """Per event, which channels beside the app tell this person."""
+
+    permission = "notifications.view"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context = {
+            "rows": preferences.preference_table(user=request.user),
+            "channels": [Channel(c) for c in preferences.CHOOSABLE],
+            "unavailable": [Channel.SMS.label, Channel.PUSH.label],
+        }
+        return render(request, "notifications/preferences.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        choices = {
+            (row["event"], channel): f"{row['event']}:{channel}" in request.POST
+            for row in preferences.preference_table(user=request.user)
+            for channel in preferences.CHOOSABLE
+        }
+        preferences.preferences_save(user=request.user, choices=choices)
+        messages.success(request, "Notification settings saved.")
+        return redirect("notification-preferences")
+
+
+class DeliveryLogView(PermissionRequiredMixin, View):
+    """Administrators: every notification sent outside the app, and what became of it."""
+
+    permission = "notifications.deliveries"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        status = request.GET.get("status", "")
+        status = status if status in Delivery.Status.values else ""
+        page = Paginator(selectors.delivery_log(status=status), 50).get_page(
+            request.GET.get("page")
+        )
+        context = {"page": page, "status": status, "statuses": Delivery.Status.choices}
+        return render(request, "notifications/deliveries.html", context)
