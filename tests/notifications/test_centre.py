@@ -227,3 +227,12 @@ def test_a_cancelled_job_is_not_reminded(personas: dict[str, Any], job: Any) -> 
     jobs.job_transition(actor=personas["dispatcher"], job=job, to="cancelled", reason="Rain")
     evening = dt.datetime(2027, 3, 1, 18, 0, tzinfo=ZoneInfo("America/New_York"))
     assert shift_reminders_send(now=evening) == 0
+
+
+def test_ids_beyond_64_bits_are_simply_not_found(personas: dict[str, Any], api_as: Any) -> None:
+    api = api_as(personas["sales"])
+    _notifications(personas["sales"], 1)
+    assert api.post(f"/api/notifications/{2**70}/read").status_code == 404
+    assert api.post("/api/notifications/0/read").status_code == 404
+    assert len(api.get(f"/api/notifications?before={2**70}").json()["items"]) == 1
+    assert api.get(f"/api/notifications?before={-5}").json()["items"] == []

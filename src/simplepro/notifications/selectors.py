@@ -8,6 +8,7 @@ from simplepro.notifications.models import Notification
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+BIGINT_LIMIT = 2**63  # ids are 64-bit: anything larger matches nothing (and SQLite would fail)
 
 
 def inbox(*, user: Any, before: int | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
@@ -16,7 +17,7 @@ def inbox(*, user: Any, before: int | None = None, limit: int = DEFAULT_LIMIT) -
     limit = min(max(1, limit), MAX_LIMIT)
     rows = Notification.objects.filter(recipient=user)
     if before is not None:
-        rows = rows.filter(id__lt=before)
+        rows = rows.filter(id__lt=min(before, BIGINT_LIMIT - 1))
     page = list(rows.order_by("-id")[: limit + 1])
     has_more = len(page) > limit
     items = page[:limit]

@@ -14,7 +14,7 @@ from simplepro.core.problems import NotFound
 from simplepro.notifications.catalogue import CATALOGUE
 from simplepro.notifications.models import Channel, Delivery, Notification
 from simplepro.notifications.preferences import channels_for
-from simplepro.notifications.selectors import unread_count
+from simplepro.notifications.selectors import BIGINT_LIMIT, unread_count
 from simplepro.notifications.tasks import deliver
 
 
@@ -96,6 +96,8 @@ def notification_summary(notification: Notification) -> dict[str, Any]:
 
 def notification_read(*, user: Any, notification_id: int) -> Notification:
     """Mark one of the user's own notifications read (someone else's: 404, as if absent)."""
+    if not 0 < notification_id < BIGINT_LIMIT:  # larger ids do not fit the column: not ours
+        raise NotFound("notification")
     with transaction.atomic(durable=True):
         notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
         if notification is None:
