@@ -291,8 +291,9 @@ def test_a_full_disk_fails_the_backup_in_one_clear_line(tmp_path: Path) -> None:
     with demo_site("sqlite", tmp_path / "site", "simplepro_full_disk") as env:
         scans = tmp_path / "site" / "files" / "scans"
         scans.mkdir(parents=True)
-        (scans / "inventory.jpg").write_bytes(os.urandom(2 * 2**20))
-        done = run_cli_on_a_full_disk(2**20, "backup", "create", env=env)
+        (scans / "inventory.jpg").write_bytes(os.urandom(6 * 2**20))
+        # room for the demo database (about 1 MB) but not for the 6 MB of stored files
+        done = run_cli_on_a_full_disk(3 * 2**20, "backup", "create", env=env)
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr, done.stderr
         assert (

@@ -243,7 +243,7 @@ def test_prune_applies_retention_off_site_and_keeps_few_local_copies(
 NIGHTLY = """
 from simplepro.core.queue import huey
 from simplepro.ops.tasks import nightly_backup
-print(nightly_backup.call_local(), [m.name for m in huey.pending()])
+print(nightly_backup.call_local(), [m.name for m in huey.pending() if m.name.startswith("backup.")])
 """
 PUSH = "from simplepro.ops.tasks import push_backups\nprint(push_backups.call_local())"
 
