@@ -236,3 +236,15 @@ def test_ids_beyond_64_bits_are_simply_not_found(personas: dict[str, Any], api_a
     assert api.post("/api/notifications/0/read").status_code == 404
     assert len(api.get(f"/api/notifications?before={2**70}").json()["items"]) == 1
     assert api.get(f"/api/notifications?before={-5}").json()["items"] == []
+
+
+def test_telling_more_people_costs_no_more_queries(
+    make_user: Any, django_assert_num_queries: Any
+) -> None:
+    few = [make_user(Role.CREW_MEMBER) for _ in range(2)]
+    many = [make_user(Role.CREW_MEMBER) for _ in range(6)]
+    context = {"job": {"number": "J-1"}, "role": "Mover"}
+    # insert notifications, count the unread, read settings, insert e-mail deliveries
+    for people in (few, many):
+        with django_assert_num_queries(4):
+            notify(recipients=people, event="job_assigned", context=context)

@@ -76,10 +76,12 @@ def announce_time_off(kind: str, time_off: TimeOff, *, actor: User | None) -> No
 # --- Notifications: what people are told, beyond the live update -------------------------
 
 
-def _local(moment: dt.datetime | None, fmt: str) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(zoneinfo.ZoneInfo(company_get().time_zone)).strftime(fmt)
+def _zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(company_get().time_zone)
+
+
+def _local(moment: dt.datetime | None, fmt: str, zone: zoneinfo.ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime(fmt) if moment is not None else ""
 
 
 def _place(address: dict[str, Any]) -> str:
@@ -88,16 +90,18 @@ def _place(address: dict[str, Any]) -> str:
 
 def job_context(job: Job) -> dict[str, Any]:
     """The variables every job notification may use (docs/notifications.md)."""
+    zone = _zone()
     window = ""
     if job.arrival_window_start and job.arrival_window_end:
         window = (
-            f"{_local(job.arrival_window_start, '%H:%M')}–{_local(job.arrival_window_end, '%H:%M')}"
+            f"{_local(job.arrival_window_start, '%H:%M', zone)}–"
+            f"{_local(job.arrival_window_end, '%H:%M', zone)}"
         )
     return {
         "job": {
             "number": job.number,
             "customer": job.customer.name,
-            "start": _local(job.scheduled_start, "%a %d %b, %H:%M"),
+            "start": _local(job.scheduled_start, "%a %d %b, %H:%M", zone),
             "window": window or "at the booked time",
             "pickup": _place(job.pickup_address) or "the pickup address",
             "delivery": _place(job.delivery_address),
@@ -139,7 +143,8 @@ def notify_schedule_change(job: Job, *, actor: User | None) -> None:
 
 
 def _period(time_off: TimeOff) -> str:
-    return f"{_local(time_off.start, '%a %d %b %H:%M')} – {_local(time_off.end, '%a %d %b %H:%M')}"
+    zone, fmt = _zone(), "%a %d %b %H:%M"
+    return f"{_local(time_off.start, fmt, zone)} – {_local(time_off.end, fmt, zone)}"
 
 
 def notify_time_off(time_off: TimeOff, *, actor: User | None) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from simplepro.core.problems import invalid
 from simplepro.notifications.catalogue import CATALOGUE
 from simplepro.notifications.models import Channel, NotificationPreference
 
@@ -62,8 +63,6 @@ def channels_for(users: list[Any], event: str) -> dict[Any, set[str]]:
 
 def preferences_save(*, user: Any, choices: dict[tuple[str, str], bool]) -> None:
     """Store the person's choices (event, channel) → on; unknown events or channels: 422."""
-    from simplepro.core.problems import invalid
-
     for event, channel in choices:
         if event not in CATALOGUE:
             raise invalid("event", "unknown", f"No such event: {event}.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count
+
 from simplepro.notifications.models import Notification
 
 DEFAULT_LIMIT = 20
@@ -30,6 +32,17 @@ def inbox(*, user: Any, before: int | None = None, limit: int = DEFAULT_LIMIT) -
 
 def unread_count(*, user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def unread_counts(*, user_ids: list[Any]) -> dict[Any, int]:
+    """Unread notifications of several people, in one query (those with none: 0)."""
+    counts = dict(
+        Notification.objects.filter(recipient__in=user_ids, read_at__isnull=True)
+        .values("recipient")
+        .annotate(unread=Count("id"))
+        .values_list("recipient", "unread")
+    )
+    return {user_id: counts.get(user_id, 0) for user_id in user_ids}
 
 
 def delivery_log(*, status: str = "", channel: str = "") -> Any:

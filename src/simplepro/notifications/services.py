@@ -14,7 +14,7 @@ from simplepro.core.problems import NotFound
 from simplepro.notifications.catalogue import CATALOGUE
 from simplepro.notifications.models import Channel, Delivery, Notification
 from simplepro.notifications.preferences import channels_for
-from simplepro.notifications.selectors import BIGINT_LIMIT, unread_count
+from simplepro.notifications.selectors import BIGINT_LIMIT, unread_count, unread_counts
 from simplepro.notifications.tasks import deliver
 
 
@@ -47,8 +47,14 @@ def notify(
         )
         for pk in sorted(people)
     )  # fmt: skip
+    unread = unread_counts(user_ids=[n.recipient_id for n in made])
     for notification in made:
-        _announce("notification.created", notification.recipient_id, notification=notification)
+        publish_on_commit(
+            "notification.created",
+            [notification.recipient_id],
+            {"unread": unread[notification.recipient_id],
+             "notification": notification_summary(notification)},
+        )  # fmt: skip
     _queue_deliveries(made, [users[pk] for pk in sorted(people)], event)
     return made
 
@@ -74,11 +80,9 @@ def _enqueue(delivery_ids: list[int]) -> None:
         deliver(delivery_id)
 
 
-def _announce(kind: str, user_id: Any, *, notification: Notification | None = None) -> None:
-    data: dict[str, Any] = {"unread": unread_count(user=user_id)}
-    if notification is not None:
-        data["notification"] = notification_summary(notification)
-    publish_on_commit(kind, [user_id], data)
+def _announce_read(user_id: Any) -> None:
+    """Other tabs and devices of the person update their bell."""
+    publish_on_commit("notification.read", [user_id], {"unread": unread_count(user=user_id)})
 
 
 def notification_summary(notification: Notification) -> dict[str, Any]:
@@ -105,7 +109,7 @@ def notification_read(*, user: Any, notification_id: int) -> Notification:
         if notification.read_at is None:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])
-            _announce("notification.read", user.pk)
+            _announce_read(user.pk)
     return notification
 
 
@@ -115,5 +119,5 @@ def notifications_read_all(*, user: Any) -> int:
             read_at=timezone.now()
         )
         if marked:
-            _announce("notification.read", user.pk)
+            _announce_read(user.pk)
     return marked
