@@ -14,6 +14,7 @@ from simplepro.estimates import views as estimate_views
 from simplepro.estimates.api import estimates_router, inventory_router
 from simplepro.estimates.rulesets_api import router as rulesets_router
 from simplepro.jobs import api as jobs_api
+from simplepro.jobs import crew_api
 from simplepro.jobs import views as jobs_views
 from simplepro.notifications.api import router as notifications_router
 
@@ -26,9 +27,9 @@ api.add_router("/estimates", estimates_router)
 api.add_router("/inventory", inventory_router)
 api.add_router("/rulesets", rulesets_router)
 api.add_router("/jobs", jobs_api.jobs_router)
-api.add_router("/crew-members", jobs_api.crew_router)
-api.add_router("/trucks", jobs_api.trucks_router)
-api.add_router("/time-off", jobs_api.time_off_router)
+api.add_router("/crew-members", crew_api.crew_router)
+api.add_router("/trucks", crew_api.trucks_router)
+api.add_router("/time-off", crew_api.time_off_router)
 api.add_router("/dispatch", jobs_api.dispatch_router)
 api.add_router("/time-entries", jobs_api.time_entries_router)
 api.add_router("/payroll", jobs_api.payroll_router)
