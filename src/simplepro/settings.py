@@ -315,6 +315,15 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("SIMPLEPRO_EMAIL_FROM", "SimplePro <no-reply@localhost>")
 
+# --- SMS (Twilio) -------------------------------------------------------------------------
+# All three set: SMS on. Any missing: SMS off (the settings page and check-deploy say so).
+TWILIO_ACCOUNT_SID = env_str("SIMPLEPRO_TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_secret("SIMPLEPRO_TWILIO_AUTH_TOKEN")
+# The sending number in E.164 (+15551234567) or a messaging service id (MG…).
+TWILIO_FROM = env_str("SIMPLEPRO_TWILIO_FROM")
+# Only for a regional gateway or a local server playing Twilio's API in the tests.
+TWILIO_API_URL = env_str("SIMPLEPRO_TWILIO_API_URL")
+
 # --- Metrics ----------------------------------------------------------------------------
 METRICS_TOKEN = env_secret("SIMPLEPRO_METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env_list("SIMPLEPRO_METRICS_ALLOWED_IPS")

@@ -16,6 +16,7 @@ from simplepro.estimates.rulesets_api import router as rulesets_router
 from simplepro.jobs import api as jobs_api
 from simplepro.jobs import crew_api
 from simplepro.jobs import views as jobs_views
+from simplepro.notifications import webhooks as notification_webhooks
 from simplepro.notifications.api import router as notifications_router
 
 api.add_router("/auth", auth_router)
@@ -45,6 +46,7 @@ urlpatterns = [
     path("notifications/", include("simplepro.notifications.urls")),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
+    path("webhooks/twilio/status", notification_webhooks.twilio_status, name="twilio-status"),
     path("ical/<str:token>.ics", jobs_views.calendar_feed, name="calendar-feed"),
     path("dispatch/", jobs_views.DispatchBoardView.as_view(), name="dispatch-board"),
     path("dispatch/move/", jobs_views.DispatchMoveView.as_view(), name="dispatch-move"),

@@ -244,7 +244,7 @@ def test_telling_more_people_costs_no_more_queries(
     few = [make_user(Role.CREW_MEMBER) for _ in range(2)]
     many = [make_user(Role.CREW_MEMBER) for _ in range(6)]
     context = {"job": {"number": "J-1"}, "role": "Mover"}
-    # insert notifications, count the unread, read settings, insert e-mail deliveries
+    # read settings and templates, insert notifications, count the unread, insert deliveries
     for people in (few, many):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             notify(recipients=people, event="job_assigned", context=context)

@@ -242,7 +242,7 @@ class UserPasswordResetView(PermissionRequiredMixin, View):
         try:
             services.password_reset_request(actor=_user(request), user=target)
         except ProblemError as problem:
-            messages.error(request, problem.detail)
+            messages.error(request, problem.explanation)
         else:
             messages.success(request, f"A password link was sent to {target.email}.")
         return redirect("user-edit", user_id=target.pk)

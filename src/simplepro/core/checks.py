@@ -217,6 +217,30 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="simplepro.W004",
             )
         )
+    twilio = {
+        "SIMPLEPRO_TWILIO_ACCOUNT_SID": settings.TWILIO_ACCOUNT_SID,
+        "SIMPLEPRO_TWILIO_AUTH_TOKEN": settings.TWILIO_AUTH_TOKEN,
+        "SIMPLEPRO_TWILIO_FROM": settings.TWILIO_FROM,
+    }
+    unset = [name for name, value in twilio.items() if not value]
+    if 0 < len(unset) < len(twilio):
+        findings.append(
+            Error(
+                f"SMS is half configured: {', '.join(unset)} not set, so SMS is off.",
+                hint="Set all three Twilio settings (docs/operations/sms.md), or none.",
+                id="simplepro.E019",
+            )
+        )
+    elif settings.PRODUCTION and unset:
+        findings.append(
+            Warning(
+                "SMS is off: no Twilio account is configured, so no one gets SMS notifications "
+                "or customer texts.",
+                hint="Set SIMPLEPRO_TWILIO_ACCOUNT_SID, SIMPLEPRO_TWILIO_AUTH_TOKEN_FILE and "
+                "SIMPLEPRO_TWILIO_FROM (docs/operations/sms.md).",
+                id="simplepro.W006",
+            )
+        )
     missing = [program for program in POSTGRESQL_CLIENT if shutil.which(program) is None]
     if "postgresql" in settings.DATABASES["default"]["ENGINE"] and missing:
         findings.append(

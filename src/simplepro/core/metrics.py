@@ -83,8 +83,14 @@ REALTIME_FRAMES_REFUSED = Counter(
 
 NOTIFICATION_DELIVERIES = Counter(
     "simplepro_notification_deliveries_total",
-    "Notification deliveries outside the app by channel and outcome (sent, retried, failed).",
+    "Notification deliveries outside the app by channel and outcome (sent, retried, deferred, "
+    "failed; SMS also delivered).",
     ["channel", "outcome"],
+)
+WEBHOOKS_REFUSED = Counter(
+    "simplepro_webhooks_refused_total",
+    "Provider webhook requests refused for a bad or missing signature, by provider.",
+    ["provider"],
 )
 
 

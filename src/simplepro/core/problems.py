@@ -37,6 +37,12 @@ class ProblemError(Exception):
         self.headers = headers or {}
         self.extra = extra or {}
 
+    @property
+    def explanation(self) -> str:
+        """What a person reads on a page: the fields' own messages where there are any
+        ("The request has invalid fields." alone tells them nothing)."""
+        return " ".join(error["message"] for error in self.errors) or self.detail
+
 
 class NotFound(ProblemError):
     def __init__(self, what: str = "resource") -> None:

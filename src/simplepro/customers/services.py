@@ -22,9 +22,9 @@ from simplepro.audit.models import AuditRecord
 from simplepro.audit.services import audit_record, field_changes
 from simplepro.core import metrics
 from simplepro.core.context import current_request_id
+from simplepro.core.phones import InvalidPhone, search_digits, to_e164
 from simplepro.core.problems import FieldError, Forbidden, ProblemError
 from simplepro.customers.models import Customer, CustomerLookup
-from simplepro.customers.phones import InvalidPhone, search_digits, to_e164
 
 AUDITED_FIELDS = (*Customer.EDITABLE_FIELDS, "assigned_salesperson_id", "archived_at")
 _TAG = re.compile(r"[^\w\- ]+")

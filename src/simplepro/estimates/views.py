@@ -391,7 +391,7 @@ class EstimateActionView(PermissionRequiredMixin, View):
                 )
                 messages.success(request, f"Estimate marked {action}ed.")
         except ProblemError as problem:
-            messages.error(request, problem.detail)
+            messages.error(request, problem.explanation)
         return redirect("estimate-detail", estimate.pk)
 
 

@@ -141,7 +141,7 @@ class DispatchMoveView(PermissionRequiredMixin, View):
                 return JsonResponse(
                     {"detail": problem.detail, **problem.extra}, status=problem.status
                 )
-            messages.error(request, problem.detail)
+            messages.error(request, problem.explanation)
             return redirect(request.POST.get("next") or "dispatch-board")
         message = f"{moved.job.number} now with {moved.truck or moved.crew_member}."
         if wants_json:
@@ -262,7 +262,7 @@ class JobActionView(PermissionRequiredMixin, View):
         except ValueError:
             messages.error(request, "That checklist item does not exist.")
         except ProblemError as problem:
-            messages.error(request, problem.detail)
+            messages.error(request, problem.explanation)
         return redirect(request.POST.get("next") or reverse("job-detail", args=[job.pk]))
 
 
@@ -335,7 +335,7 @@ class JobFromEstimateView(PermissionRequiredMixin, View):
                       "arrival_window_start": start, "arrival_window_end": start + dt.timedelta(hours=1)},
             )  # fmt: skip
         except ProblemError as problem:
-            messages.error(request, problem.detail)
+            messages.error(request, problem.explanation)
             return redirect("estimate-detail", estimate.pk)
         messages.success(request, f"Job {job.number} scheduled.")
         return redirect("job-detail", job.pk)
@@ -366,7 +366,7 @@ class TimeOffRequestView(PermissionRequiredMixin, View):
                 reason=request.POST.get("reason", "")[:200],
             )  # fmt: skip
         except ProblemError as problem:
-            messages.error(request, problem.detail)
+            messages.error(request, problem.explanation)
         else:
             messages.success(request, "Time off requested; the dispatcher will answer.")
         return redirect("my-jobs")

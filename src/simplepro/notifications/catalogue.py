@@ -1,19 +1,18 @@
 """The events that tell people something, with their default wording.
 
 Each entry names the variables its text may use (documented in docs/notifications.md); the
-text is a Django template rendered with those variables only. Critical events are the ones a
+text is a Django template rendered with those variables only; an administrator may replace
+it per channel (simplepro.notifications.wording). Critical events are the ones a
 person must not miss (quiet hours will not hold them back once SMS and push arrive).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from django.template import Context, Engine
-
-ENGINE = Engine(autoescape=False)
 EMAIL = frozenset({"email"})
+# Crews are on their phones: a text reaches them on the road (only when SMS is configured).
+EMAIL_AND_SMS = frozenset({"email", "sms"})
 
 
 @dataclass(frozen=True)
@@ -27,12 +26,6 @@ class Event:
     # Channels on by default beside the app (a person may turn them off or on).
     by_default: frozenset[str] = frozenset()
 
-    def render(self, context: dict[str, Any]) -> tuple[str, str]:
-        values = Context(context, autoescape=False)
-        title = ENGINE.from_string(self.title).render(values).strip()
-        body = ENGINE.from_string(self.body).render(values).strip()
-        return title[:200], body
-
 
 JOB = ("job.number", "job.customer", "job.start", "job.window", "job.pickup", "job.delivery")
 CATALOGUE: dict[str, Event] = {
@@ -44,7 +37,7 @@ CATALOGUE: dict[str, Event] = {
             "You are on job {{ job.number }} ({{ role }})",
             "{{ job.customer }}, {{ job.start }}. Arrive {{ job.window }} at {{ job.pickup }}.",
             (*JOB, "role", "by"),
-            by_default=EMAIL,
+            by_default=EMAIL_AND_SMS,
         ),
         Event(
             "shift_reminder",
@@ -52,7 +45,7 @@ CATALOGUE: dict[str, Event] = {
             "Tomorrow: job {{ job.number }} at {{ job.start }}",
             "{{ job.customer }}. Arrive {{ job.window }} at {{ job.pickup }}. Crew: {{ crew }}.",
             (*JOB, "crew"),
-            by_default=EMAIL,
+            by_default=EMAIL_AND_SMS,
         ),
         Event(
             "job_unassigned",
@@ -60,7 +53,7 @@ CATALOGUE: dict[str, Event] = {
             "You are no longer on job {{ job.number }}",
             "{{ job.customer }}, {{ job.start }}. Changed by {{ by }}.",
             (*JOB, "by"),
-            by_default=EMAIL,
+            by_default=EMAIL_AND_SMS,
         ),
         Event(
             "schedule_changed",
@@ -68,7 +61,7 @@ CATALOGUE: dict[str, Event] = {
             "Job {{ job.number }} moved to {{ job.start }}",
             "{{ job.customer }}: now {{ job.start }}, arrive {{ job.window }}. Changed by {{ by }}.",
             (*JOB, "by"),
-            by_default=EMAIL,
+            by_default=EMAIL_AND_SMS,
         ),
         Event(
             "time_off_answered",

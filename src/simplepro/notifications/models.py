@@ -85,7 +85,9 @@ class Delivery(models.Model):
         QUEUED = "queued", "Queued"
         SENDING = "sending", "Sending"
         RETRYING = "retrying", "Waiting to retry"
+        DEFERRED = "deferred", "Held for quiet hours"
         SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
 
     notification = models.ForeignKey(
@@ -93,6 +95,10 @@ class Delivery(models.Model):
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     address = models.CharField(max_length=254)
+    # What goes out, worded when the notification was made (so the log shows what was sent).
+    subject = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     provider_id = models.CharField(max_length=200, blank=True)
@@ -100,13 +106,60 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Held back by the person's quiet hours until then.
+    not_before = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-id",)
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once")
         ]
-        indexes: ClassVar = [models.Index(fields=["status", "channel"])]
+        indexes: ClassVar = [
+            models.Index(fields=["status", "channel"]),
+            models.Index(
+                fields=["provider_id"], condition=~models.Q(provider_id=""),
+                name="delivery_provider_id_idx",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.channel} of {self.notification_id}: {self.status}"
+
+
+class QuietHours(models.Model):
+    """When a person is not to be woken: SMS and push wait until the end (never dropped);
+    critical events ignore it. Read in the person's own time zone. Start after end spans
+    midnight (22:00–07:00)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours"
+    )
+    start = models.TimeField()
+    end = models.TimeField()
+    time_zone = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} quiet {self.start}-{self.end} {self.time_zone}"
+
+
+class NotificationTemplate(models.Model):
+    """The company's own wording of one event on one channel, replacing the catalogue's.
+    Checked on save: it renders with the event's sample data and names only its variables."""
+
+    event = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    subject = models.CharField(max_length=200, help_text="The title; the subject of an e-mail.")
+    text = models.TextField()
+    html = models.TextField(blank=True, help_text="E-mail only: the HTML part.")
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["event", "channel"], name="notification_template_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} on {self.channel}"

@@ -4,16 +4,25 @@ notification centre is the record of what a person was told."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.db import transaction
 
 from simplepro.core.problems import invalid
 from simplepro.notifications.catalogue import CATALOGUE
-from simplepro.notifications.models import Channel, NotificationPreference
+from simplepro.notifications.models import Channel, NotificationPreference, QuietHours
+from simplepro.notifications.sms import sms_enabled
 
-# Channels people may choose now; SMS and push are listed once their providers exist.
-CHOOSABLE: tuple[str, ...] = (Channel.EMAIL,)
+CHANNELS: tuple[str, ...] = (Channel.EMAIL, Channel.SMS)
+
+
+def choosable() -> tuple[str, ...]:
+    """The channels beside the app a person may turn on here: SMS only with a provider."""
+    return tuple(c for c in CHANNELS if c != Channel.SMS or sms_enabled())
+
+
 # Role → event → channels on by default beyond the event's own default.
 ROLE_DEFAULTS: dict[str, dict[str, frozenset[str]]] = {
     # A salesperson on the road wants to know at once that the customer is reading the quote.
@@ -37,7 +46,7 @@ def preference_table(*, user: Any) -> list[dict[str, Any]]:
             "critical": entry.critical,
             "channels": {
                 channel: own.get((key, channel), channel in default_channels(user.role, key))
-                for channel in CHOOSABLE
+                for channel in choosable()
             },
         }
         for key, entry in CATALOGUE.items()
@@ -46,6 +55,7 @@ def preference_table(*, user: Any) -> list[dict[str, Any]]:
 
 def channels_for(users: list[Any], event: str) -> dict[Any, set[str]]:
     """user id → the channels beside the app that tell them about `event` (one query)."""
+    offered = choosable()
     own: dict[tuple[Any, str], bool] = {
         (user_id, channel): enabled
         for user_id, channel, enabled in NotificationPreference.objects.filter(
@@ -54,7 +64,7 @@ def channels_for(users: list[Any], event: str) -> dict[Any, set[str]]:
     }
     return {
         user.pk: {
-            channel for channel in CHOOSABLE
+            channel for channel in offered
             if own.get((user.pk, channel), channel in default_channels(user.role, event))
         }
         for user in users
@@ -66,10 +76,48 @@ def preferences_save(*, user: Any, choices: dict[tuple[str, str], bool]) -> None
     for event, channel in choices:
         if event not in CATALOGUE:
             raise invalid("event", "unknown", f"No such event: {event}.")
-        if channel not in CHOOSABLE:
+        if channel == Channel.SMS and not sms_enabled():
+            raise invalid("channel", "off", "SMS is off: no SMS provider is configured.")
+        if channel not in choosable():
             raise invalid("channel", "unknown", f"Not a channel you can choose: {channel}.")
     with transaction.atomic(durable=True):
         for (event, channel), enabled in choices.items():
             NotificationPreference.objects.update_or_create(
                 user=user, event=event, channel=channel, defaults={"enabled": enabled}
             )
+
+
+def quiet_hours_save(*, user: Any, start: dt.time, end: dt.time, time_zone: str) -> QuietHours:
+    """Set the person's quiet hours (start after end spans midnight); 422 naming the field."""
+    if time_zone not in zoneinfo.available_timezones():
+        raise invalid("time_zone", "unknown", f"Not a time zone: {time_zone} (e.g. Europe/Berlin).")
+    if start == end:
+        raise invalid("end", "empty", "Quiet hours must end at another time than they start.")
+    with transaction.atomic(durable=True):
+        quiet, _ = QuietHours.objects.update_or_create(
+            user=user, defaults={"start": start, "end": end, "time_zone": time_zone}
+        )
+    return quiet
+
+
+def quiet_hours_clear(*, user: Any) -> None:
+    QuietHours.objects.filter(user=user).delete()
+
+
+def quiet_until(quiet: QuietHours | None, now: dt.datetime) -> dt.datetime | None:
+    """When the quiet hours that hold at `now` end (aware), or None when they do not hold."""
+    if quiet is None:
+        return None
+    zone = zoneinfo.ZoneInfo(quiet.time_zone)
+    local = now.astimezone(zone)
+    clock = local.time()
+    spans_midnight = quiet.start > quiet.end
+    inside = (
+        (clock >= quiet.start or clock < quiet.end)
+        if spans_midnight
+        else (quiet.start <= clock < quiet.end)
+    )
+    if not inside:
+        return None
+    end_day = local.date() + dt.timedelta(days=1 if spans_midnight and clock >= quiet.start else 0)
+    return dt.datetime.combine(end_day, quiet.end, tzinfo=zone)

@@ -9,13 +9,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from simplepro.accounts.services import company_get
 from simplepro.core.events import publish_on_commit
+from simplepro.core.phones import InvalidPhone, to_e164
 from simplepro.core.problems import NotFound
 from simplepro.notifications.catalogue import CATALOGUE
 from simplepro.notifications.models import Channel, Delivery, Notification
 from simplepro.notifications.preferences import channels_for
 from simplepro.notifications.selectors import BIGINT_LIMIT, unread_count, unread_counts
 from simplepro.notifications.tasks import deliver
+from simplepro.notifications.wording import Wording, wordings
 
 
 def notify(
@@ -31,7 +34,6 @@ def notify(
     transaction: a change that rolls back tells nobody. With `key`, a person already told
     under that key is not told again (a task that runs twice reminds once)."""
     entry = CATALOGUE[event]
-    title, body = entry.render(context)
     users = {user.pk: user for user in recipients if user is not None and user.is_active}
     people = set(users)
     if key:
@@ -40,6 +42,10 @@ def notify(
                 "recipient_id", flat=True
             )
         )
+    told = [users[pk] for pk in sorted(people)]
+    chosen = channels_for(told, event)
+    worded = wordings(event, {Channel.IN_APP}.union(*chosen.values()), context)
+    title, body = worded[Channel.IN_APP].subject, worded[Channel.IN_APP].text
     made = Notification.objects.bulk_create(
         Notification(
             recipient_id=pk, event=event, title=title, body=body, link=link,
@@ -55,21 +61,41 @@ def notify(
             {"unread": unread[notification.recipient_id],
              "notification": notification_summary(notification)},
         )  # fmt: skip
-    _queue_deliveries(made, [users[pk] for pk in sorted(people)], event)
+    _queue_deliveries(made, told, chosen, worded)
     return made
 
 
-def _queue_deliveries(made: list[Notification], people: list[Any], event: str) -> None:
+def _addresses(user: Any, region: str) -> dict[str, str]:
+    """Where a person can be reached on each channel (a phone that is not a number: no SMS)."""
+    try:
+        phone = to_e164(user.phone, region) if user.phone and region else ""
+    except InvalidPhone:
+        phone = ""
+    return {Channel.EMAIL: user.email, Channel.SMS: phone}
+
+
+def _queue_deliveries(
+    made: list[Notification],
+    people: list[Any],
+    chosen: dict[Any, set[str]],
+    worded: dict[str, Wording],
+) -> None:
     """A delivery per notification and chosen channel where the person has an address; each
     is sent by a task once the transaction commits."""
-    chosen = channels_for(people, event)
-    addresses: dict[Any, dict[str, str]] = {user.pk: {Channel.EMAIL: user.email} for user in people}
+    if not any(chosen.values()):
+        return
+    region = company_get().phone_region if Channel.SMS in worded else ""
+    addresses = {user.pk: _addresses(user, region) for user in people}
     deliveries = Delivery.objects.bulk_create(
-        Delivery(notification=n, channel=channel, address=addresses[n.recipient_id][channel])
+        Delivery(
+            notification=n, channel=channel, address=addresses[n.recipient_id][channel],
+            subject=worded[channel].subject, text=worded[channel].text,
+            html=worded[channel].html,
+        )
         for n in made
         for channel in sorted(chosen[n.recipient_id])
         if addresses[n.recipient_id].get(channel)
-    )
+    )  # fmt: skip
     ids = [d.pk for d in deliveries]
     if ids:
         transaction.on_commit(lambda: _enqueue(ids))

@@ -9,6 +9,7 @@ urlpatterns = [
         views.NotificationPreferencesView.as_view(),
         name="notification-preferences",
     ),
+    path("quiet-hours/", views.QuietHoursView.as_view(), name="notification-quiet-hours"),
     path("deliveries/", views.DeliveryLogView.as_view(), name="notification-deliveries"),
     path("read-all/", views.NotificationReadAllView.as_view(), name="notification-read-all"),
     path(

@@ -3,6 +3,9 @@ marks it read and follows its link, and "Mark all read"."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,10 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from simplepro.accounts.permissions import has_permission
-from simplepro.core.problems import NotFound
+from simplepro.accounts.services import company_get
+from simplepro.core.problems import NotFound, ProblemError
 from simplepro.core.views import PermissionRequiredMixin
 from simplepro.notifications import preferences, selectors, services
-from simplepro.notifications.models import Channel, Delivery
+from simplepro.notifications.models import Channel, Delivery, QuietHours
+from simplepro.notifications.sms import sms_enabled
 
 
 def _before(request: HttpRequest) -> int | None:
@@ -65,8 +70,11 @@ class NotificationPreferencesView(PermissionRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         context = {
             "rows": preferences.preference_table(user=request.user),
-            "channels": [Channel(c) for c in preferences.CHOOSABLE],
-            "unavailable": [Channel.SMS.label, Channel.PUSH.label],
+            "channels": [Channel(c) for c in preferences.choosable()],
+            "unavailable": _unavailable(),
+            "quiet": QuietHours.objects.filter(user=request.user).first(),
+            "company_zone": company_get().time_zone,
+            "zones": sorted(zoneinfo.available_timezones()),
         }
         return render(request, "notifications/preferences.html", context)
 
@@ -74,10 +82,46 @@ class NotificationPreferencesView(PermissionRequiredMixin, View):
         choices = {
             (row["event"], channel): f"{row['event']}:{channel}" in request.POST
             for row in preferences.preference_table(user=request.user)
-            for channel in preferences.CHOOSABLE
+            for channel in preferences.choosable()
         }
         preferences.preferences_save(user=request.user, choices=choices)
         messages.success(request, "Notification settings saved.")
+        return redirect("notification-preferences")
+
+
+def _unavailable() -> list[str]:
+    notes = []
+    if not sms_enabled():
+        notes.append("SMS is off: no SMS provider is configured on this server, so no texts are "
+                     "sent (an administrator sets it up: docs/operations/sms.md).")  # fmt: skip
+    notes.append("Push messages to browsers and phones: not available yet.")
+    return notes
+
+
+class QuietHoursView(PermissionRequiredMixin, View):
+    """Set or clear the person's quiet hours; a bad time or zone is shown, nothing saved."""
+
+    permission = "notifications.view"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("clear"):
+            preferences.quiet_hours_clear(user=request.user)
+            messages.success(request, "Quiet hours removed: texts come at any time.")
+            return redirect("notification-preferences")
+        try:
+            start, end = (dt.time.fromisoformat(request.POST.get(f, "")) for f in ("start", "end"))
+        except ValueError:
+            messages.error(request, "Give the start and end as times (21:00).")
+            return redirect("notification-preferences")
+        try:
+            preferences.quiet_hours_save(
+                user=request.user, start=start, end=end,
+                time_zone=request.POST.get("time_zone", "").strip(),
+            )  # fmt: skip
+        except ProblemError as problem:
+            messages.error(request, problem.explanation)
+            return redirect("notification-preferences")
+        messages.success(request, "Quiet hours saved.")
         return redirect("notification-preferences")
 
 
