@@ -33,7 +33,7 @@ from simplepro.jobs.models import (
     TimeOff,
     Truck,
 )
-from simplepro.notifications.models import Notification
+from simplepro.notifications.models import Notification, NotificationTemplate
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
 from tests.conftest import ApiClient
@@ -151,6 +151,14 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/notifications/preferences"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("PUT", "/api/notifications/preferences"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("GET", "/api/notifications/deliveries"):       (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    # quiet hours are each person's own; the wording is the administrators'
+    ("GET", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("PUT", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("DELETE", "/api/notifications/quiet-hours"):   (204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 401),
+    ("GET", "/api/notifications/templates"):        (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("PUT", "/api/notifications/templates/{event}/{channel}"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/notifications/templates/{event}/{channel}/preview"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("DELETE", "/api/notifications/templates/{event}/{channel}"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
 }
 # fmt: on
 
@@ -201,6 +209,7 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
             TimeEntry.objects.values_list("pk", "clock_in", "clock_out").order_by("pk")
         ),
         "notifications": list(Notification.objects.values_list("pk", "read_at").order_by("pk")),
+        "templates": list(NotificationTemplate.objects.values_list("event", "channel", "text")),
     }
 
 
@@ -224,6 +233,19 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         ("PUT", "/api/notifications/preferences"): [
             {"event": "job_assigned", "channel": "email", "enabled": False}
         ],
+        ("PUT", "/api/notifications/quiet-hours"): {
+            "start": "22:00",
+            "end": "07:00",
+            "time_zone": "America/New_York",
+        },
+        ("PUT", "/api/notifications/templates/{event}/{channel}"): {
+            "subject": "Job {{ job.number }}",
+            "text": "For {{ job.customer }}",
+        },
+        ("POST", "/api/notifications/templates/{event}/{channel}/preview"): {
+            "subject": "Job {{ job.number }}",
+            "text": "For {{ job.customer }}",
+        },
         ("PATCH", "/api/company"): {"name": "Renamed Movers"},
         ("POST", "/api/customers"): {"type": "residential", "name": "New Customer"},
         ("PATCH", "/api/customers/{customer_id}"): {"notes": "changed"},
@@ -385,6 +407,8 @@ def test_permission_table(
             "session_id": str(getattr(client, "session_id", uuid.uuid4())),
             "job_id": str(job.pk),
             "phase": "on_site",
+            "event": "job_assigned",
+            "channel": "email",
             **people,
         }
         if method == "POST" and path.endswith("/restore"):

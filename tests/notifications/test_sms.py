@@ -206,3 +206,62 @@ def test_critical_events_ignore_quiet_hours(twilio: FakeTwilio, make_user: Any) 
     preferences_save(user=admin, choices={("backup_problem", "sms"): True})
     (made,) = notify(recipients=[admin], event="backup_problem", context={"problems": "Stale."})
     assert delivery_attempt(delivery_id=_sms(made).pk) == "sent"
+
+
+def test_choosing_sms_while_it_is_off_is_refused(api_as: Any, make_user: Any) -> None:
+    client = api_as(make_user(Role.CREW_LEAD))
+    response = client.put_json(
+        "/api/notifications/preferences",
+        [{"event": "job_assigned", "channel": "sms", "enabled": True}],
+    )
+    assert response.status_code == 422 and "SMS is off" in response.json()["errors"][0]["message"]
+
+
+def test_with_a_provider_people_choose_texts(
+    twilio: FakeTwilio, make_user: Any, web_as: Any
+) -> None:
+    person = make_user(Role.SALES, phone="+14155550100")
+    browser = web_as(person)
+    page = browser.get("/notifications/preferences/").content.decode()
+    assert 'name="quote_accepted:sms"' in page and "SMS is off" not in page
+    browser.post("/notifications/preferences/", {"quote_accepted:sms": "on"})
+    (made,) = notify(recipients=[person], event="quote_accepted",
+                     context={"customer": "Ana", "total": "USD 10.00"})  # fmt: skip
+    assert list(made.deliveries.values_list("channel", flat=True)) == ["sms"]
+
+
+def test_quiet_hours_over_the_api_and_the_page(api_as: Any, make_user: Any, web_as: Any) -> None:
+    person = make_user(Role.CREW_MEMBER)
+    client = api_as(person)
+    bad_zone = client.put_json("/api/notifications/quiet-hours",
+                               {"start": "22:00", "end": "07:00", "time_zone": "Mars/Olympus"})  # fmt: skip
+    assert bad_zone.status_code == 422 and bad_zone.json()["errors"][0]["field"] == "time_zone"
+    empty = client.put_json("/api/notifications/quiet-hours",
+                            {"start": "22:00", "end": "22:00", "time_zone": "UTC"})  # fmt: skip
+    assert empty.status_code == 422
+    saved = client.put_json("/api/notifications/quiet-hours",
+                            {"start": "22:00", "end": "07:00", "time_zone": "America/Chicago"})  # fmt: skip
+    assert saved.json() == {"start": "22:00:00", "end": "07:00:00", "time_zone": "America/Chicago"}
+    assert client.get("/api/notifications/quiet-hours").json()["time_zone"] == "America/Chicago"
+    browser = web_as(person)
+    assert (
+        "Quiet from 22:00 until 07:00"
+        in browser.get("/notifications/preferences/").content.decode()
+    )
+    response = browser.post("/notifications/quiet-hours/",
+                            {"start": "23:00", "end": "06:30", "time_zone": "Nowhere"}, follow=True)  # fmt: skip
+    assert "Not a time zone: Nowhere" in response.content.decode()
+    browser.post("/notifications/quiet-hours/", {"clear": "1"})
+    assert client.get("/api/notifications/quiet-hours").json()["start"] is None
+
+
+def test_quiet_hours_across_midnight_end_the_next_morning() -> None:
+    from simplepro.notifications.models import QuietHours
+    from simplepro.notifications.preferences import quiet_until
+
+    quiet = QuietHours(start=dt.time(22), end=dt.time(7), time_zone="America/New_York")
+    ends = quiet_until(quiet, dt.datetime(2027, 3, 2, 4, 30, tzinfo=dt.UTC))  # 23:30 in New York
+    assert ends is not None and ends.isoformat() == "2027-03-02T07:00:00-05:00"
+    early = quiet_until(quiet, dt.datetime(2027, 3, 2, 10, 0, tzinfo=dt.UTC))  # 05:00 there
+    assert early is not None and early.isoformat() == "2027-03-02T07:00:00-05:00"
+    assert quiet_until(quiet, dt.datetime(2027, 3, 2, 15, 0, tzinfo=dt.UTC)) is None  # 10:00

@@ -36,6 +36,7 @@ ADMINISTRATION = frozenset(
         "pricing.manage",
         "tasks.view",
         "notifications.deliveries",
+        "notifications.templates",
     }
 )
 EVERYONE = frozenset({"company.view", "inventory.view", "notifications.view"})

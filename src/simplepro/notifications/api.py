@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from simplepro.core.api import PROBLEM, require
-from simplepro.notifications import preferences, selectors, services
+from simplepro.notifications import preferences, selectors, services, wording
+from simplepro.notifications.models import QuietHours
 from simplepro.notifications.schemas import (
     DeliveryOut,
     InboxQuery,
@@ -16,6 +17,11 @@ from simplepro.notifications.schemas import (
     NotificationPageOut,
     PreferenceIn,
     PreferenceOut,
+    PreviewOut,
+    QuietHoursIn,
+    QuietHoursOut,
+    TemplateIn,
+    TemplateOut,
     UnreadOut,
 )
 
@@ -52,6 +58,66 @@ def preference_save(request: HttpRequest, payload: list[PreferenceIn]) -> list[d
         user=user, choices={(p.event, p.channel): p.enabled for p in payload}
     )
     return preferences.preference_table(user=user)
+
+
+@router.get("/quiet-hours", response={200: QuietHoursOut, **PROBLEM})
+def quiet_hours_get(request: HttpRequest) -> dict[str, Any]:
+    """When texts and push wait for you (all empty: they come at any time)."""
+    user = require(request, "notifications.view")
+    quiet = QuietHours.objects.filter(user=user).first()
+    if quiet is None:
+        return {"start": None, "end": None, "time_zone": ""}
+    return {"start": quiet.start, "end": quiet.end, "time_zone": quiet.time_zone}
+
+
+@router.put("/quiet-hours", response={200: QuietHoursOut, **PROBLEM})
+def quiet_hours_put(request: HttpRequest, payload: QuietHoursIn) -> QuietHours:
+    user = require(request, "notifications.view")
+    return preferences.quiet_hours_save(
+        user=user, start=payload.start, end=payload.end, time_zone=payload.time_zone
+    )
+
+
+@router.delete("/quiet-hours", response={204: None, **PROBLEM})
+def quiet_hours_delete(request: HttpRequest) -> Status[None]:
+    user = require(request, "notifications.view")
+    preferences.quiet_hours_clear(user=user)
+    return Status(204, None)
+
+
+@router.get("/templates", response={200: list[TemplateOut], **PROBLEM})
+def template_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """Administrators: every event on every channel, the company's wording or the default."""
+    require(request, "notifications.templates")
+    return wording.template_table()
+
+
+@router.put("/templates/{event}/{channel}", response={200: TemplateOut, **PROBLEM})
+def template_put(
+    request: HttpRequest, event: str, channel: str, payload: TemplateIn
+) -> dict[str, Any]:
+    """Replace the wording; refused (422) naming an unknown variable or a syntax error."""
+    user = require(request, "notifications.templates")
+    wording.template_save(user=user, event_key=event, channel=channel, parts=payload.dict())
+    return wording.template_row(event, channel)
+
+
+@router.post("/templates/{event}/{channel}/preview", response={200: PreviewOut, **PROBLEM})
+def template_preview(
+    request: HttpRequest, event: str, channel: str, payload: TemplateIn
+) -> wording.Wording:
+    """What the wording would say, with sample data; nothing is saved."""
+    require(request, "notifications.templates")
+    return wording.template_check(event, channel, payload.dict())
+
+
+@router.delete("/templates/{event}/{channel}", response={200: TemplateOut, **PROBLEM})
+def template_delete(request: HttpRequest, event: str, channel: str) -> dict[str, Any]:
+    """Back to the default wording."""
+    user = require(request, "notifications.templates")
+    wording.template_row(event, channel)  # 404 for what does not exist
+    wording.template_reset(user=user, event_key=event, channel=channel)
+    return wording.template_row(event, channel)
 
 
 @router.get("/deliveries", response={200: list[DeliveryOut], **PROBLEM})

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from ninja import Schema
 
@@ -59,3 +59,40 @@ class DeliveryOut(Out):
     error: str
     created_at: datetime
     sent_at: datetime | None
+
+
+class TemplateOut(Out):
+    event: str
+    label: str
+    channel: str
+    customised: bool
+    subject: str
+    text: str
+    html: str
+    parts: list[str]
+    variables: list[str]
+    updated_at: datetime | None
+
+
+class TemplateIn(Schema):
+    subject: str = ""
+    text: str
+    html: str = ""
+
+
+class PreviewOut(Out):
+    subject: str
+    text: str
+    html: str
+
+
+class QuietHoursIn(Schema):
+    start: time
+    end: time
+    time_zone: str
+
+
+class QuietHoursOut(Out):
+    start: time | None
+    end: time | None
+    time_zone: str

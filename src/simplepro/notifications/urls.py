@@ -1,6 +1,6 @@
 from django.urls import path
 
-from simplepro.notifications import views
+from simplepro.notifications import template_views, views
 
 urlpatterns = [
     path("", views.NotificationListView.as_view(), name="notification-list"),
@@ -10,6 +10,12 @@ urlpatterns = [
         name="notification-preferences",
     ),
     path("quiet-hours/", views.QuietHoursView.as_view(), name="notification-quiet-hours"),
+    path("templates/", template_views.TemplateListView.as_view(), name="notification-templates"),
+    path(
+        "templates/<str:event>/<str:channel>/",
+        template_views.TemplateEditView.as_view(),
+        name="notification-template",
+    ),
     path("deliveries/", views.DeliveryLogView.as_view(), name="notification-deliveries"),
     path("read-all/", views.NotificationReadAllView.as_view(), name="notification-read-all"),
     path(

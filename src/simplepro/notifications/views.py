@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,6 +22,9 @@ from simplepro.notifications import preferences, selectors, services
 from simplepro.notifications.models import Channel, Delivery, QuietHours
 from simplepro.notifications.sms import sms_enabled
 
+if TYPE_CHECKING:
+    from simplepro.accounts.models import User
+
 
 def _before(request: HttpRequest) -> int | None:
     value = request.GET.get("before", "")
@@ -34,8 +38,12 @@ class NotificationListView(PermissionRequiredMixin, View):
         page = selectors.inbox(user=request.user, before=_before(request))
         partial = bool(getattr(request, "htmx", False))  # "Older" asks for the next items only
         template = "notifications/partials/items.html" if partial else "notifications/list.html"
-        can_see_deliveries = has_permission(request.user, "notifications.deliveries")
-        return render(request, template, {"page": page, "can_see_deliveries": can_see_deliveries})
+        context = {
+            "page": page,
+            "can_see_deliveries": has_permission(request.user, "notifications.deliveries"),
+            "can_edit_templates": has_permission(request.user, "notifications.templates"),
+        }
+        return render(request, template, context)
 
 
 class NotificationOpenView(PermissionRequiredMixin, View):
@@ -72,7 +80,7 @@ class NotificationPreferencesView(PermissionRequiredMixin, View):
             "rows": preferences.preference_table(user=request.user),
             "channels": [Channel(c) for c in preferences.choosable()],
             "unavailable": _unavailable(),
-            "quiet": QuietHours.objects.filter(user=request.user).first(),
+            "quiet": QuietHours.objects.filter(user=cast("User", request.user)).first(),
             "company_zone": company_get().time_zone,
             "zones": sorted(zoneinfo.available_timezones()),
         }
@@ -136,5 +144,8 @@ class DeliveryLogView(PermissionRequiredMixin, View):
         page = Paginator(selectors.delivery_log(status=status), 50).get_page(
             request.GET.get("page")
         )
-        context = {"page": page, "status": status, "statuses": Delivery.Status.choices}
+        context = {
+            "page": page, "status": status, "statuses": Delivery.Status.choices,
+            "sms_on": sms_enabled(),
+        }  # fmt: skip
         return render(request, "notifications/deliveries.html", context)

@@ -19,7 +19,8 @@ from django.template.base import FilterExpression, Node, VariableNode
 from django.template.defaulttags import IfNode
 from django.utils import timezone
 
-from simplepro.core.problems import invalid
+from simplepro.audit.services import audit_record, field_changes
+from simplepro.core.problems import NotFound, invalid
 from simplepro.notifications.catalogue import CATALOGUE, Event
 from simplepro.notifications.models import Channel, NotificationTemplate
 
@@ -141,12 +142,18 @@ def _worded(parts: dict[str, str], context: dict[str, Any], channel: str) -> Wor
     return Wording(subject, text, html)
 
 
+def template_row(event_key: str, channel: str) -> dict[str, Any]:
+    """One event's wording on one channel; an unknown event or channel: 404."""
+    for row in template_table(event_key):
+        if row["channel"] == channel:
+            return row
+    raise NotFound("template")
+
+
 def template_check(event_key: str, channel: str, parts: dict[str, str]) -> Wording:
     """The template's preview with sample data; 422 naming what is wrong with it."""
-    if event_key not in CATALOGUE:
-        raise invalid("event", "unknown", f"No such event: {event_key}.")
-    if channel not in PARTS:
-        raise invalid("channel", "unknown", f"No such channel: {channel}.")
+    if event_key not in CATALOGUE or channel not in PARTS:
+        raise NotFound("template")
     event = CATALOGUE[event_key]
     known = set(event.variables)
     for part in PARTS[channel]:
@@ -174,28 +181,43 @@ def template_check(event_key: str, channel: str, parts: dict[str, str]) -> Wordi
 def template_save(
     *, user: Any, event_key: str, channel: str, parts: dict[str, str]
 ) -> NotificationTemplate:
+    """Store the company's wording of an event on a channel, once it checks out (audited)."""
     template_check(event_key, channel, parts)
     fields = {
         p: parts.get(p, "") if p in PARTS[channel] else "" for p in ("subject", "text", "html")
     }
     with transaction.atomic(durable=True):
+        before = NotificationTemplate.objects.filter(event=event_key, channel=channel).first()
         template, _ = NotificationTemplate.objects.update_or_create(
             event=event_key, channel=channel,
             defaults={**fields, "updated_at": timezone.now(), "updated_by": user},
         )  # fmt: skip
+        old = {p: getattr(before, p) for p in fields} if before else {}
+        audit_record(
+            actor=user, action="notification_template_save", entity_type="notification_template",
+            entity_id=f"{event_key}/{channel}", changes=field_changes(old, fields, fields),
+        )  # fmt: skip
     return template
 
 
-def template_reset(*, event_key: str, channel: str) -> None:
-    """Back to the catalogue's wording."""
-    NotificationTemplate.objects.filter(event=event_key, channel=channel).delete()
+def template_reset(*, user: Any, event_key: str, channel: str) -> None:
+    """Back to the catalogue's wording (audited; nothing to reset is not an error)."""
+    with transaction.atomic(durable=True):
+        deleted, _ = NotificationTemplate.objects.filter(event=event_key, channel=channel).delete()
+        if deleted:
+            audit_record(
+                actor=user, action="notification_template_reset",
+                entity_type="notification_template", entity_id=f"{event_key}/{channel}",
+            )  # fmt: skip
 
 
-def template_table() -> list[dict[str, Any]]:
+def template_table(only_event: str = "") -> list[dict[str, Any]]:
     """Every event and channel, with the wording in force and whether the company changed it."""
     own = {(t.event, t.channel): t for t in NotificationTemplate.objects.all()}
     rows = []
     for key, event in CATALOGUE.items():
+        if only_event and key != only_event:
+            continue
         for channel in PARTS:
             mine = own.get((key, channel))
             defaults = _defaults(event, channel)
@@ -205,6 +227,8 @@ def template_table() -> list[dict[str, Any]]:
                 "subject": mine.subject if mine else defaults["subject"],
                 "text": mine.text if mine else defaults["text"],
                 "html": mine.html if mine else "",
+                "parts": list(PARTS[channel]),
                 "variables": list(event.variables),
+                "updated_at": mine.updated_at if mine else None,
             })  # fmt: skip
     return rows
