@@ -122,3 +122,18 @@ def test_production_never_generates_secrets(tmp_path: Path) -> None:
         ),
     )
     assert not (tmp_path / "secrets").exists()
+
+
+def test_check_deploy_says_when_sms_is_off(tmp_path: Path) -> None:
+    result = run_cli("check-deploy", env=production_env(tmp_path))
+    assert "simplepro.I001" in result.stdout + result.stderr
+    assert "SMS is off" in result.stdout + result.stderr
+
+
+def test_half_configured_sms_is_an_error_naming_what_is_missing(tmp_path: Path) -> None:
+    env = {**production_env(tmp_path), "SIMPLEPRO_TWILIO_ACCOUNT_SID": "AC" + "1" * 32}
+    result = run_cli("check-deploy", env=env)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "simplepro.E019" in output
+    assert "SIMPLEPRO_TWILIO_AUTH_TOKEN, SIMPLEPRO_TWILIO_FROM not set" in output

@@ -10,7 +10,7 @@ import shutil
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 MIN_SECRET_BYTES = 32
@@ -232,13 +232,14 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             )
         )
     elif settings.PRODUCTION and unset:
+        # Information, not a warning: a company may choose to send no texts.
         findings.append(
-            Warning(
+            Info(
                 "SMS is off: no Twilio account is configured, so no one gets SMS notifications "
                 "or customer texts.",
                 hint="Set SIMPLEPRO_TWILIO_ACCOUNT_SID, SIMPLEPRO_TWILIO_AUTH_TOKEN_FILE and "
                 "SIMPLEPRO_TWILIO_FROM (docs/operations/sms.md).",
-                id="simplepro.W006",
+                id="simplepro.I001",
             )
         )
     missing = [program for program in POSTGRESQL_CLIENT if shutil.which(program) is None]
