@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "simplepro.jobs",
     "simplepro.ops",
     "simplepro.notifications",
+    "simplepro.messaging",
     "simplepro.realtime",
 ]
 
@@ -314,6 +315,13 @@ if SMTP_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("SIMPLEPRO_EMAIL_FROM", "SimplePro <no-reply@localhost>")
+
+# --- Messages ----------------------------------------------------------------------------
+# Per person: messages in count/seconds windows (a flood is refused with 429).
+MESSAGE_RATE_LIMITS = env_str("SIMPLEPRO_MESSAGE_RATE_LIMITS", "20/10,600/3600")
+# Where customers' e-mail replies arrive (`simplepro receive-mail` listens for it): replies go
+# to local+<thread token>@domain. Empty: customer e-mails carry no reply address of ours.
+INBOUND_EMAIL = env_str("SIMPLEPRO_INBOUND_EMAIL")
 
 # --- SMS (Twilio) -------------------------------------------------------------------------
 # All three set: SMS on. Any missing: SMS off (the settings page and check-deploy say so).

@@ -16,6 +16,8 @@ from simplepro.estimates.rulesets_api import router as rulesets_router
 from simplepro.jobs import api as jobs_api
 from simplepro.jobs import crew_api
 from simplepro.jobs import views as jobs_views
+from simplepro.messaging import webhooks as messaging_webhooks
+from simplepro.messaging.api import router as messages_router
 from simplepro.notifications import webhooks as notification_webhooks
 from simplepro.notifications.api import router as notifications_router
 
@@ -36,6 +38,7 @@ api.add_router("/time-entries", jobs_api.time_entries_router)
 api.add_router("/payroll", jobs_api.payroll_router)
 api.add_router("/checklist-templates", jobs_api.checklist_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/messages", messages_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -44,9 +47,16 @@ urlpatterns = [
     path("customers/", include("simplepro.customers.urls")),
     path("ops/", include("simplepro.ops.urls")),
     path("notifications/", include("simplepro.notifications.urls")),
+    path("messages/", include("simplepro.messaging.urls")),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
     path("webhooks/twilio/status", notification_webhooks.twilio_status, name="twilio-status"),
+    path("webhooks/twilio/sms", messaging_webhooks.twilio_inbound, name="twilio-inbound"),
+    path(
+        "webhooks/twilio/message-status",
+        messaging_webhooks.twilio_message_status,
+        name="twilio-message-status",
+    ),
     path("ical/<str:token>.ics", jobs_views.calendar_feed, name="calendar-feed"),
     path("dispatch/", jobs_views.DispatchBoardView.as_view(), name="dispatch-board"),
     path("dispatch/move/", jobs_views.DispatchMoveView.as_view(), name="dispatch-move"),

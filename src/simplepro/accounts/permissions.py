@@ -39,7 +39,10 @@ ADMINISTRATION = frozenset(
         "notifications.templates",
     }
 )
-EVERYONE = frozenset({"company.view", "inventory.view", "notifications.view"})
+EVERYONE = frozenset({"company.view", "inventory.view", "notifications.view", "messages.use"})
+# Customers' SMS and e-mail threads (within the customer scope: sales their own), and the
+# inbox of texts from numbers no customer has.
+CUSTOMER_MESSAGES = frozenset({"messages.customers", "messages.unmatched"})
 PRICING = frozenset(
     {
         "estimates.calculate",
@@ -53,21 +56,43 @@ PRICING = frozenset(
 
 # Jobs and dispatch: the office runs the day; sales and customer service follow their
 # customers' jobs; crew see the jobs they are on, and a crew lead moves them along.
-DISPATCH = frozenset({"jobs.view", "jobs.manage", "crew.view", "crew.manage"})
+DISPATCH = frozenset({"jobs.view", "jobs.manage", "crew.view", "crew.manage", "messages.teams"})
 FIELD = frozenset({"jobs.view", "time_off.request"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SUPER_ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING | DISPATCH,
+    Role.SUPER_ADMIN: EVERYONE
+    | CUSTOMER_ALL
+    | ADMINISTRATION
+    | PRICING
+    | DISPATCH
+    | CUSTOMER_MESSAGES,
     # Unlike the original, an admin runs the business too: customers included.
-    Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING | DISPATCH,
-    Role.MANAGER: EVERYONE | CUSTOMER_ALL | PRICING | DISPATCH | {"users.view", "audit.view"},
-    Role.DISPATCHER: EVERYONE | DISPATCH | {"customers.view", "users.view", "estimates.view"},
+    Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING | DISPATCH | CUSTOMER_MESSAGES,
+    Role.MANAGER: EVERYONE
+    | CUSTOMER_ALL
+    | PRICING
+    | DISPATCH
+    | CUSTOMER_MESSAGES
+    | {"users.view", "audit.view"},
+    Role.DISPATCHER: EVERYONE
+    | DISPATCH
+    | CUSTOMER_MESSAGES
+    | {"customers.view", "users.view", "estimates.view"},
+    # A salesperson texts their own customers; texts from unknown numbers are the office's.
     Role.SALES: EVERYONE
     | PRICING
-    | {"customers.view", "customers.create", "customers.change", "customers.export", "jobs.view"},
+    | {
+        "customers.view",
+        "customers.create",
+        "customers.change",
+        "customers.export",
+        "jobs.view",
+        "messages.customers",
+    },
     Role.CUSTOMER_SERVICE: EVERYONE
     | PRICING
-    | {"customers.view", "customers.change", "users.view", "jobs.view"},
+    | CUSTOMER_MESSAGES
+    | {"customers.view", "customers.change", "customers.create", "users.view", "jobs.view"},
     Role.CREW_LEAD: EVERYONE | FIELD | {"jobs.progress"},
     Role.CREW_MEMBER: EVERYONE | FIELD,
 }

@@ -17,7 +17,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("My jobs", "my-jobs", "time_off.request"),
     ("Crews", None, None),
     ("Documents", None, None),
-    ("Messages", None, None),
+    ("Messages", "conversation-list", "messages.use"),
     ("Analytics", None, None),
     ("Users", "user-list", "users.manage"),
     ("Company", "company-settings", "company.change"),

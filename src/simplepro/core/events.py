@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -54,6 +55,38 @@ KINDS = frozenset(
         "notification.read",
     }
 )
+
+
+# Passing signals: shown while they matter and never replayed (no id, not in the outbox).
+SIGNALS = frozenset({"typing", "presence"})
+
+
+@dataclass(frozen=True)
+class Signal:
+    """What a client frame sets off: `kind` with `data`, to the sockets of `audience`."""
+
+    kind: str
+    audience: list[Any]
+    data: dict[str, Any]
+
+
+# Client frames answered by other apps (typing in a conversation…): frame type → a function
+# of (user id, frame) returning the Signal to pass on, run in a thread (it may read the
+# database). It raises core.problems.ProblemError for a frame it refuses (the client gets an
+# error frame; NotFound for what the user may not see). Apps register in their ready().
+FRAME_HANDLERS: dict[str, Callable[[Any, dict[str, Any]], Signal | None]] = {}
+
+
+def frame_handler(
+    frame_type: str,
+) -> Callable[[Callable[[Any, dict[str, Any]], Signal | None]], Callable[..., Any]]:
+    def register(
+        handler: Callable[[Any, dict[str, Any]], Signal | None],
+    ) -> Callable[[Any, dict[str, Any]], Signal | None]:
+        FRAME_HANDLERS[frame_type] = handler
+        return handler
+
+    return register
 
 
 def user_group(user_id: Any) -> str:

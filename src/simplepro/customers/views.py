@@ -148,6 +148,7 @@ class CustomerDetailView(PermissionRequiredMixin, View):
                 "duplicates": selectors.duplicates_of(customer),
                 "history": history,
                 "can_change": has_permission(user, "customers.change"),
+                "can_message": has_permission(user, "messages.customers"),
                 "can_archive": has_permission(user, "customers.archive"),
                 "can_estimate": has_permission(user, "estimates.create"),
             },

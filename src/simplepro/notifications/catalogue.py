@@ -102,6 +102,13 @@ CATALOGUE: dict[str, Event] = {
             by_default=EMAIL,
         ),
         Event(
+            "message_received",
+            "A message for you",
+            "{{ author }} wrote in {{ conversation }}",
+            "{{ excerpt }}",
+            ("author", "conversation", "excerpt"),
+        ),
+        Event(
             "backup_problem",
             "Backups need attention",
             "Backups need attention",

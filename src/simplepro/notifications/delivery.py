@@ -29,7 +29,7 @@ from django.utils import timezone
 from simplepro.core import metrics
 from simplepro.notifications.models import Channel, Delivery, QuietHours
 from simplepro.notifications.preferences import quiet_until
-from simplepro.notifications.sms import SmsRefused, sms_provider
+from simplepro.notifications.sms import SmsRefused, opted_out, sms_provider
 from simplepro.notifications.wording import SMS_LIMIT
 
 logger = logging.getLogger(__name__)
@@ -143,6 +143,8 @@ def _send_sms(delivery: Delivery) -> str:
     provider = sms_provider()
     if provider is None:  # turned off after the delivery was made: say so, do not pretend
         raise SmsRefused("SMS is off: no SMS provider is configured.")
+    if opted_out(delivery.address):
+        raise SmsRefused("The number texted STOP: no texts until it texts START.")
     body = _sms_body(delivery)
     if delivery.attempts > 1:  # the last try may have reached the provider: ask it first
         earlier = provider.find_sent(

@@ -163,3 +163,15 @@ class NotificationTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} on {self.channel}"
+
+
+class SmsOptOut(models.Model):
+    """A number that texted STOP: no SMS goes to it, from any part of SimplePro, until it
+    texts START (the carriers' rule, and Twilio's)."""
+
+    phone = models.CharField(max_length=20, unique=True, help_text="E.164")
+    keyword = models.CharField(max_length=20)
+    opted_out_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.phone} opted out ({self.keyword})"

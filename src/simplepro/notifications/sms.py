@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from simplepro.notifications.models import SmsOptOut
+
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
 # Twilio's message states that end a message's life, and which of ours they mean.
@@ -122,6 +124,30 @@ def sms_provider() -> SmsProvider | None:
 
 def sms_enabled() -> bool:
     return sms_provider() is not None
+
+
+# The carriers' opt-out and opt-in words (Twilio honours the same ones itself).
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
+                        "OPTOUT"})  # fmt: skip
+START_WORDS = frozenset({"START", "UNSTOP", "YES"})
+
+
+def opted_out(phone: str) -> bool:
+    return SmsOptOut.objects.filter(phone=phone).exists()
+
+
+def opt_out_keyword(phone: str, body: str) -> str | None:
+    """Record STOP or START when the text is one of those words; the word, else None."""
+    word = body.strip().upper().rstrip(".!")
+    if word in STOP_WORDS:
+        SmsOptOut.objects.get_or_create(phone=phone, defaults={"keyword": word})
+        logger.info("sms_opted_out", extra={"keyword": word})
+        return word
+    if word in START_WORDS:
+        SmsOptOut.objects.filter(phone=phone).delete()
+        logger.info("sms_opted_in", extra={"keyword": word})
+        return word
+    return None
 
 
 def status_report(params: dict[str, Any]) -> StatusReport | None:

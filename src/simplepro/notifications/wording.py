@@ -57,6 +57,9 @@ SAMPLES: dict[str, Any] = {
     "total": "USD 1,284.50",
     "note": "We would like the earlier date.",
     "problems": "The last verified backup is 30 hours old.",
+    "author": "Sam Lead",
+    "conversation": "job J-1042",
+    "excerpt": "We are at the pickup; the elevator is booked until 10.",
 }
 
 

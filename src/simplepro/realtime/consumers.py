@@ -12,6 +12,10 @@ Protocol (JSON text frames; docs/realtime.md):
   "at"}` exactly once, in order; if M is older than the replay window it is told
   `{"type": "reload"}` (and the stream goes on from now).
 - `{"type": "heartbeat"}` every REALTIME_HEARTBEAT_SECONDS; `{"type": "ping"}` → `pong`.
+- Frames other apps answer (`core.events.FRAME_HANDLERS`): `{"type": "typing", "conversation":
+  id}` and `{"type": "presence", "state": "online" | "away"}` (simplepro.messaging.signals).
+  What they set off reaches the other people's sockets as `{"type": "signal", "kind", "data"}`:
+  passing, never replayed.
 - A bad frame gets `{"type": "error", "code", "detail"}` and the socket stays up.
 - Revoking the device session (sign-out, deactivation, password change) closes its sockets
   with code 4401; with real time off the socket is closed with 4503. Clients do not reconnect
@@ -35,7 +39,8 @@ from simplepro.accounts.auth import active_session, session_for_token
 from simplepro.accounts.middleware import WEB_SESSION_KEY
 from simplepro.accounts.models import DeviceSession
 from simplepro.core import metrics
-from simplepro.core.events import session_group, user_group
+from simplepro.core.events import FRAME_HANDLERS, SIGNALS, session_group, user_group
+from simplepro.core.problems import ProblemError
 from simplepro.realtime.selectors import stream_events, stream_position
 
 PROTOCOL = "simplepro.v1"
@@ -166,8 +171,31 @@ class StreamConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             if not isinstance(after, int) or isinstance(after, bool) or after < 0:
                 raise FrameError("malformed", '"after" must be an event id (an integer ≥ 0).')
             await self._resume(after)
+        elif kind in FRAME_HANDLERS:
+            await self._pass_on(kind, frame)
         else:
             raise FrameError("unknown_type", f"Unknown frame type {kind!r}.")
+
+    async def _pass_on(self, kind: str, frame: dict[str, Any]) -> None:
+        """A frame another app answers (typing…): its signal goes to the other people's
+        sockets at once, not through the outbox (it means nothing a minute later)."""
+        try:
+            signal = await database_sync_to_async(FRAME_HANDLERS[kind])(self.user_id, frame)
+        except ProblemError as problem:
+            raise FrameError("not_found" if problem.status == 404 else "refused",
+                             problem.explanation) from None  # fmt: skip
+        if signal is None or self.channel_layer is None:
+            return
+        assert signal.kind in SIGNALS, signal.kind
+        message = {"type": "stream.signal", "kind": signal.kind, "data": signal.data}
+        await asyncio.gather(*(
+            self.channel_layer.group_send(user_group(user_id), message)
+            for user_id in signal.audience if str(user_id) != str(self.user_id)
+        ))  # fmt: skip
+
+    async def stream_signal(self, message: dict[str, Any]) -> None:
+        if self.position is not None:  # only sockets that are streaming
+            await self._send({"type": "signal", "kind": message["kind"], "data": message["data"]})
 
     # --- authentication -----------------------------------------------------------------
 

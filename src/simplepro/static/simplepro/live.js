@@ -37,6 +37,8 @@
     var id = region.dataset.liveId;
     if (!id) return true;
     var data = frame.data || {};
+    if (data.conversation_id && String(data.conversation_id) === id) return true;
+    if (data.message && String(data.message.conversation_id) === id) return true;
     return [data.job, data.estimate, data.time_off].some(function (o) { return o && String(o.id) === id; });
   }
 
@@ -87,6 +89,17 @@
     document.dispatchEvent(new CustomEvent("simplepro:event", {detail: frame}));
   }
 
+  // Presence: this tab is "online" while it is shown, "away" while hidden; repeated on every
+  // heartbeat so the server can let it lapse when the tab is gone.
+  function presence() {
+    send({type: "presence", state: document.hidden ? "away" : "online"});
+  }
+  function send(frame) {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify(frame));
+  }
+  window.SimpleProLive = {send: send};
+  document.addEventListener("visibilitychange", presence);
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws/", ["simplepro.v1"]);
@@ -102,6 +115,11 @@
         remember(after);
         socket.send(JSON.stringify({type: "resume", after: after}));
         document.documentElement.dataset.live = "on";
+        presence();
+      } else if (frame.type === "heartbeat") {
+        presence();
+      } else if (frame.type === "signal") {
+        document.dispatchEvent(new CustomEvent("simplepro:signal", {detail: frame}));
       } else if (frame.type === "event") {
         remember(frame.id);
         handle(frame);

@@ -1,0 +1,192 @@
+"""Messages from the office to a customer, by SMS or e-mail.
+
+A reply goes out on the channel the customer last wrote on (a text is answered by text, an
+e-mail by e-mail); a thread the office starts uses the customer's phone when SMS is on and
+the number has not texted STOP, else their e-mail. The message is stored first ("queued"),
+then sent by a task once the transaction commits, claimed by a conditional update so it is
+never sent twice; like notifications, a retry after a send that may have reached Twilio asks
+Twilio first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+
+from simplepro.accounts.services import company_get
+from simplepro.core import metrics
+from simplepro.core.problems import invalid
+from simplepro.core.queue import task
+from simplepro.customers.models import Customer, CustomerLookup
+from simplepro.messaging.models import Conversation, Message
+from simplepro.notifications.delivery import MAX_ATTEMPTS, DeliveryFailed
+from simplepro.notifications.sms import SmsRefused, opted_out, sms_provider
+
+logger = logging.getLogger(__name__)
+THREAD_SALT = "simplepro.messaging.thread"
+
+
+def _first(customer: Customer, kind: str) -> str:
+    return (
+        CustomerLookup.objects.filter(customer=customer, kind=kind)
+        .order_by("pk")
+        .values_list("value", flat=True)
+        .first()
+        or ""
+    )
+
+
+def reply_fields(conversation: Conversation) -> dict[str, Any]:
+    """Channel and address of a message to the customer of `conversation`; 422 naming why
+    when there is no way to reach them."""
+    last = (
+        conversation.messages.filter(direction=Message.Direction.INBOUND)
+        .order_by("-id")
+        .values("channel", "address")
+        .first()
+    )
+    choices: list[tuple[str, str]] = []
+    if last:
+        choices.append((last["channel"], last["address"]))
+    if conversation.customer:
+        choices += [(Message.Channel.SMS, _first(conversation.customer, CustomerLookup.Kind.PHONE)),
+                    (Message.Channel.EMAIL, _first(conversation.customer, CustomerLookup.Kind.EMAIL))]  # fmt: skip
+    elif conversation.address:
+        by_email = "@" in conversation.address
+        choices.append((Message.Channel.EMAIL if by_email else Message.Channel.SMS,
+                        conversation.address))  # fmt: skip
+    reasons = []
+    for channel, address in choices:
+        if not address:
+            continue
+        if channel == Message.Channel.SMS and sms_provider() is None:
+            reasons.append("SMS is off")
+            continue
+        if channel == Message.Channel.SMS and opted_out(address):
+            reasons.append(f"{address} texted STOP")
+            continue
+        return {"direction": Message.Direction.OUTBOUND, "channel": channel, "address": address,
+                "status": Message.Status.QUEUED}  # fmt: skip
+    why = "; ".join(dict.fromkeys(reasons)) or "no phone or e-mail on file"
+    raise invalid("body", "unreachable", f"This customer cannot be written to: {why}.")
+
+
+def send_on_commit(message: Message) -> None:
+    message_id = message.pk
+    transaction.on_commit(lambda: send_message(message_id))
+
+
+def thread_address(conversation: Conversation) -> str:
+    """The reply address that leads an e-mail back into this thread (local+token@domain)."""
+    if not settings.INBOUND_EMAIL or "@" not in settings.INBOUND_EMAIL:
+        return ""
+    local, domain = settings.INBOUND_EMAIL.split("@", 1)
+    token = signing.dumps(conversation.pk.hex, salt=THREAD_SALT, compress=True)
+    return f"{local}+{token}@{domain}"
+
+
+def thread_from_address(address: str) -> Conversation | None:
+    local = address.split("@", 1)[0]
+    if "+" not in local:
+        return None
+    try:
+        key = signing.loads(local.split("+", 1)[1], salt=THREAD_SALT)
+    except signing.BadSignature:
+        return None
+    return Conversation.objects.filter(pk=key).first()
+
+
+def _claim(message_id: int) -> bool:
+    return (
+        Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+            status=Message.Status.SENDING, attempts=F("attempts") + 1
+        )
+        == 1
+    )
+
+
+def _send_sms(message: Message) -> str:
+    provider = sms_provider()
+    if provider is None:
+        raise SmsRefused("SMS is off: no SMS provider is configured.")
+    if opted_out(message.address):
+        raise SmsRefused("The number texted STOP: no texts until it texts START.")
+    if message.attempts > 1:
+        earlier = provider.find_sent(
+            to=message.address, body=message.body,
+            since=message.created_at - dt.timedelta(minutes=5),
+        )  # fmt: skip
+        if earlier:
+            return earlier
+    return provider.send(
+        to=message.address, body=message.body,
+        status_url=f"{settings.PUBLIC_URL}{reverse('twilio-message-status')}",
+    )  # fmt: skip
+
+
+def _send_email(message: Message) -> str:
+    conversation = message.conversation
+    message_id = f"<message-{message.pk}@simplepro>"
+    reply_to = thread_address(conversation)
+    email = EmailMessage(
+        subject=message.subject or f"A message from {company_get().name}",
+        body=message.body,
+        to=[message.address],
+        reply_to=[reply_to] if reply_to else None,
+        headers={"Message-ID": message_id},
+    )
+    email.send()
+    return message_id
+
+
+SENDERS: dict[str, Callable[[Message], str]] = {
+    Message.Channel.SMS: _send_sms,
+    Message.Channel.EMAIL: _send_email,
+}
+
+
+def message_send_attempt(message_id: int) -> str:
+    """Send one queued message to its customer; its status afterwards."""
+    if not _claim(message_id):
+        return Message.objects.filter(pk=message_id).values_list("status", flat=True).first() or ""
+    message = Message.objects.select_related("conversation").get(pk=message_id)
+    try:
+        provider_id = SENDERS[message.channel](message)
+    except SmsRefused as exc:
+        _finish(message, Message.Status.FAILED, error=str(exc))
+        return Message.Status.FAILED
+    except (OSError, smtplib.SMTPException) as exc:
+        final = message.attempts >= MAX_ATTEMPTS
+        status = Message.Status.FAILED if final else Message.Status.QUEUED
+        _finish(message, status, error=f"{type(exc).__name__}: {exc}")
+        if final:
+            return status
+        raise DeliveryFailed(str(exc)) from None
+    _finish(message, Message.Status.SENT, provider_id=provider_id)
+    return Message.Status.SENT
+
+
+def _finish(message: Message, status: str, *, error: str = "", provider_id: str = "") -> None:
+    Message.objects.filter(pk=message.pk).update(
+        status=status, error=error[:500], provider_id=provider_id or message.provider_id
+    )
+    outcome = {"sent": "sent", "failed": "failed"}.get(status, "retried")
+    metrics.NOTIFICATION_DELIVERIES.labels(f"customer_{message.channel}", outcome).inc()
+    if status == Message.Status.FAILED:
+        logger.warning("customer_message_failed", extra={"message": message.pk})
+
+
+@task(name="messaging.send")
+def send_message(message_id: int) -> str:
+    """One message to a customer; retried with backoff while the provider is unreachable."""
+    return message_send_attempt(message_id)
