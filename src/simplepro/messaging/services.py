@@ -147,8 +147,14 @@ def announce(message: Message, *, author_id: Any = None) -> None:
         "message.received", selectors.audience(conversation), {"message": message_summary(message)}
     )
     who = message.author.display_name if message.author else _label(conversation)
+    told = _told(conversation, author_id)
+    # Those told are in the thread from now on: it is in their list, with its unread count.
+    Member.objects.bulk_create(
+        [Member(conversation=conversation, user=user, invited=False) for user in told],
+        ignore_conflicts=True,
+    )
     notify(
-        recipients=_told(conversation, author_id),
+        recipients=told,
         event="message_received",
         context={"author": who, "conversation": _label(conversation),
                  "excerpt": message.body[:EXCERPT]},

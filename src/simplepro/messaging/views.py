@@ -186,9 +186,8 @@ class UnmatchedFileView(PermissionRequiredMixin, View):
                 thread = inbound.unmatched_to_lead(actor=viewer, conversation=conversation,
                                                    name=request.POST.get("name", ""))  # fmt: skip
             else:
-                customer = customer_get(
-                    viewer=viewer, customer_id=_uuid(request.POST.get("customer_id"))
-                )
+                key = _uuid(request.POST.get("customer_id"))
+                customer = customer_get(viewer=viewer, customer_id=key) if key else None
                 if customer is None:
                     raise Http404("No such customer.")
                 thread = inbound.unmatched_attach(actor=viewer, conversation=conversation,

@@ -1,0 +1,82 @@
+"""Typing and presence over the real /ws/ stream (the ASGI app in-process, on the configured
+channel layer): passed to the others in the thread at once, never stored, refused for a
+thread one cannot read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from simplepro.accounts.models import Role
+from simplepro.core.models import StreamEvent
+from simplepro.messaging.services import direct_open
+from tests.realtime.conftest import in_thread, open_socket, run, token_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_typing_reaches_the_other_person_and_nobody_else(make_user: Any) -> None:
+    dina, sam, outsider = (
+        make_user(Role.DISPATCHER),
+        make_user(Role.CREW_LEAD),
+        make_user(Role.SALES),
+    )
+    thread = direct_open(actor=dina, other_id=sam.pk)
+    tokens = [token_for(u)[0] for u in (dina, sam, outsider)]
+
+    async def scenario() -> None:
+        (writer, _), (reader, _), (other, _) = [await open_socket(token=t) for t in tokens]
+        await writer.send({"type": "typing", "conversation": str(thread.pk)})
+        signal = await reader.frame_of("signal")
+        assert signal["kind"] == "typing"
+        assert signal["data"] == {"conversation_id": str(thread.pk), "user_id": str(dina.pk),
+                                  "name": dina.display_name}  # fmt: skip
+        assert await other.nothing_more() and await writer.nothing_more()
+        # someone outside the thread: an error frame, the socket stays up, nothing passed on
+        await other.send({"type": "typing", "conversation": str(thread.pk)})
+        error = await other.frame_of("error")
+        assert error["code"] == "not_found"
+        await other.send({"type": "typing", "conversation": "not-a-uuid"})
+        assert (await other.frame_of("error"))["code"] == "not_found"
+        assert await reader.nothing_more()
+        await other.send({"type": "ping"})
+        await other.frame_of("pong")
+        for socket in (writer, reader, other):
+            await socket.close()
+
+    run(scenario())
+    assert not StreamEvent.objects.exists()  # passing: nothing kept
+
+
+def test_presence_changes_are_passed_on_and_readable(make_user: Any, api_as: Any) -> None:
+    dina, sam = make_user(Role.DISPATCHER), make_user(Role.CREW_LEAD)
+    thread = direct_open(actor=dina, other_id=sam.pk)
+    dina_token, sam_token = token_for(dina)[0], token_for(sam)[0]
+    reader = api_as(dina)
+
+    async def scenario() -> None:
+        (watcher, _), (phone, _) = (
+            await open_socket(token=dina_token),
+            await open_socket(token=sam_token),
+        )
+        await phone.send({"type": "presence", "state": "online"})
+        signal = await watcher.frame_of("signal")
+        assert signal["data"] == {"user_id": str(sam.pk), "state": "online"}
+        await phone.send({"type": "presence", "state": "online"})  # unchanged: not passed on
+        assert await watcher.nothing_more()
+        await phone.send({"type": "presence", "state": "asleep"})
+        assert (await phone.frame_of("error"))["code"] == "refused"
+        await phone.send({"type": "presence", "state": "away"})
+        assert (await watcher.frame_of("signal"))["data"]["state"] == "away"
+        members = await in_thread(_members)(reader, thread.pk)
+        assert members[sam.display_name] == "away"
+        await watcher.close()
+        await phone.close()
+
+    run(scenario())
+
+
+def _members(client: Any, thread_id: Any) -> dict[str, str]:
+    detail = client.get(f"/api/messages/conversations/{thread_id}").json()
+    return {m["name"]: m["presence"] for m in detail["members"]}
