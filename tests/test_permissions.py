@@ -33,6 +33,7 @@ from simplepro.jobs.models import (
     TimeOff,
     Truck,
 )
+from simplepro.messaging.models import Conversation, Message
 from simplepro.notifications.models import Notification, NotificationTemplate
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
@@ -75,7 +76,8 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("PATCH", "/api/company"):                      (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/company/logo"):                  (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/customers"):                      (200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 401),
-    ("POST", "/api/customers"):                     (201, 201, 201, 403, 201, 201, 403, 403, 403, 403, 401),
+    # customer service takes calls from new people (and makes leads of unknown texters)
+    ("POST", "/api/customers"):                     (201, 201, 201, 403, 201, 201, 201, 403, 403, 403, 401),
     ("GET", "/api/customers/export.csv"):           (200, 200, 200, 403, 200, 200, 403, 403, 403, 403, 401),
     ("POST", "/api/customers/import"):              (201, 201, 201, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/customers/{customer_id}"):        (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
@@ -151,6 +153,21 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/notifications/preferences"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("PUT", "/api/notifications/preferences"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("GET", "/api/notifications/deliveries"):       (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    # conversations: the one in the ids is the job's thread (the sales persona's customer, led
+    # by the crew lead); direct threads for all, team threads by the office, customer threads
+    # by their readers, the unmatched inbox by the office (the job thread is no unmatched one)
+    ("GET", "/api/messages/conversations"):         (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("GET", "/api/messages/unread-count"):          (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("POST", "/api/messages/conversations/direct"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("POST", "/api/messages/conversations/team"):   (201, 201, 201, 201, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/messages/jobs/{job_id}"):         (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("GET", "/api/messages/customers/{customer_id}"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
+    ("GET", "/api/messages/conversations/{conversation_id}"): (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("GET", "/api/messages/conversations/{conversation_id}/messages"): (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("POST", "/api/messages/conversations/{conversation_id}/messages"): (201, 201, 201, 201, 201, 404, 201, 201, 404, 404, 401),
+    ("POST", "/api/messages/conversations/{conversation_id}/read"): (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("POST", "/api/messages/conversations/{conversation_id}/attach"): (422, 422, 422, 422, 403, 403, 422, 403, 403, 403, 401),
+    ("POST", "/api/messages/conversations/{conversation_id}/lead"): (422, 422, 422, 403, 403, 403, 422, 403, 403, 403, 401),
     # quiet hours are each person's own; the wording is the administrators'
     ("GET", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("PUT", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
@@ -210,6 +227,8 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         ),
         "notifications": list(Notification.objects.values_list("pk", "read_at").order_by("pk")),
         "templates": list(NotificationTemplate.objects.values_list("event", "channel", "text")),
+        "conversations": Conversation.objects.count(),
+        "messages": Message.objects.count(),
     }
 
 
@@ -233,6 +252,14 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         ("PUT", "/api/notifications/preferences"): [
             {"event": "job_assigned", "channel": "email", "enabled": False}
         ],
+        ("POST", "/api/messages/conversations/direct"): {"user_id": ids["user_id"]},
+        ("POST", "/api/messages/conversations/team"): {"title": "Crew A", "member_ids": []},
+        ("POST", "/api/messages/conversations/{conversation_id}/messages"): {"body": "On my way"},
+        ("POST", "/api/messages/conversations/{conversation_id}/read"): {},
+        ("POST", "/api/messages/conversations/{conversation_id}/attach"): {
+            "customer_id": ids["customer_id"]
+        },
+        ("POST", "/api/messages/conversations/{conversation_id}/lead"): {"name": "New Lead"},
         ("PUT", "/api/notifications/quiet-hours"): {
             "start": "22:00",
             "end": "07:00",
@@ -367,6 +394,7 @@ def _jobs_setup(
         "time_off_id": str(time_off.pk),
         "assignment_id": str(lead_assignment.pk),
         "notification_id": str(Notification.objects.get(recipient=personas["crew_lead"]).pk),
+        "conversation_id": str(Conversation.objects.create(kind="job", job=job).pk),
     }
 
 

@@ -151,8 +151,8 @@ def unmatched_attach(
     request: HttpRequest, conversation_id: UUID, payload: AttachIn
 ) -> dict[str, Any]:
     """File an unmatched thread under a customer."""
-    user, conversation = _conversation(request, conversation_id)
     require(request, "messages.unmatched")
+    user, conversation = _conversation(request, conversation_id)
     customer = customer_get(viewer=user, customer_id=payload.customer_id)
     if customer is None:
         raise NotFound("customer")
@@ -165,8 +165,8 @@ def unmatched_to_lead(
     request: HttpRequest, conversation_id: UUID, payload: LeadIn
 ) -> Status[dict[str, Any]]:
     """Make a new lead of an unknown texter, with their thread."""
-    user, conversation = _conversation(request, conversation_id)
     require(request, "messages.unmatched")
     require(request, "customers.create")
+    user, conversation = _conversation(request, conversation_id)
     thread = inbound.unmatched_to_lead(actor=user, conversation=conversation, name=payload.name)
     return Status(201, selectors.summary(thread, user))
