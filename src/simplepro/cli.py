@@ -13,6 +13,7 @@ simplepro createuser --username U --email E --role R --password-stdin
 simplepro backup create|list|verify|status|prune|push|restore|restore-customer
                                                        backups (docs/runbooks/backup-and-restore.md)
 simplepro dr-drill [--backup ID]                       restore into scratch, use it, print RTO/RPO
+simplepro receive-mail [--host H] [--port 2525]        customers' e-mail replies into their threads
 simplepro pricing legacy-v3 | import-v3 …            SimplePro-v3 prices (no database needed)
 simplepro <any Django management command>
 """
@@ -31,6 +32,7 @@ COMMAND_ALIASES = {
     "seed-demo": "seed_demo",
     "expire-estimates": "expire_estimates",
     "dr-drill": "dr_drill",
+    "receive-mail": "receive_mail",
 }
 
 

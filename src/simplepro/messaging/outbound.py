@@ -13,15 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from simplepro.accounts.services import company_get
 from simplepro.core import metrics
@@ -91,19 +92,24 @@ def thread_address(conversation: Conversation) -> str:
     if not settings.INBOUND_EMAIL or "@" not in settings.INBOUND_EMAIL:
         return ""
     local, domain = settings.INBOUND_EMAIL.split("@", 1)
-    token = signing.dumps(conversation.pk.hex, salt=THREAD_SALT, compress=True)
-    return f"{local}+{token}@{domain}"
+    return f"{local}+{conversation.pk.hex}.{_seal(conversation.pk.hex)}@{domain}"
+
+
+def _seal(key: str) -> str:
+    # Lower-case hex: mail servers may change the case of the local part.
+    return salted_hmac(THREAD_SALT, key).hexdigest()[:20]
 
 
 def thread_from_address(address: str) -> Conversation | None:
-    local = address.split("@", 1)[0]
-    if "+" not in local:
+    """The thread a reply address names, if its seal is ours (else None: filed by sender)."""
+    local = address.split("@", 1)[0].lower()
+    key, _, seal = local.partition("+")[2].partition(".")
+    if not key or not constant_time_compare(seal, _seal(key)):
         return None
     try:
-        key = signing.loads(local.split("+", 1)[1], salt=THREAD_SALT)
-    except signing.BadSignature:
+        return Conversation.objects.filter(pk=uuid.UUID(key)).first()
+    except ValueError:
         return None
-    return Conversation.objects.filter(pk=key).first()
 
 
 def _claim(message_id: int) -> bool:
