@@ -366,6 +366,9 @@ SCHEDULES = {
     ),
     # Real-time events older than the replay window are pruned from the outbox.
     "SIMPLEPRO_SCHEDULE_REALTIME_PRUNE": env_str("SIMPLEPRO_SCHEDULE_REALTIME_PRUNE", "40 * * * *"),
+    "SIMPLEPRO_SCHEDULE_CUSTOMER_REMINDERS": env_str(
+        "SIMPLEPRO_SCHEDULE_CUSTOMER_REMINDERS", "5 * * * *"
+    ),
 }
 
 # --- Backups (simplepro backup; simplepro.ops.backup) ----------------------------------------

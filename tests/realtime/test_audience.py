@@ -32,6 +32,8 @@ HEARS: dict[str, tuple[int, ...]] = {
     "job":             (1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0),
     "estimate":        (1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0),
     "time_off":        (1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 0),
+    # confirming the job e-mailed the customer: their thread's readers hear of it
+    "customer thread": (1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0),
 }
 # fmt: on
 START = dt.datetime(2027, 3, 2, 13, 0, tzinfo=dt.UTC)
@@ -82,6 +84,7 @@ KINDS_OF = {
     "job": {"job.assigned", "job.rescheduled", "job.status_changed"},
     "estimate": {"estimate.created", "estimate.sent", "estimate.accepted"},
     "time_off": {"time_off.requested", "time_off.answered"},
+    "customer thread": {"message.received"},
 }
 
 

@@ -89,6 +89,25 @@ def frame_handler(
     return register
 
 
+# Apps above the publisher that act on its events inside the same transaction (the customer's
+# "crew on the way" text when a job goes en route): kind → functions of the event's data.
+# They run when the event is published, so what they write commits or rolls back with the
+# change; they must not raise for what is not an error of the change itself.
+LISTENERS: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
+
+
+def listen(
+    kind: str,
+) -> Callable[[Callable[[dict[str, Any]], None]], Callable[[dict[str, Any]], None]]:
+    assert kind in KINDS, kind
+
+    def register(function: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        LISTENERS.setdefault(kind, []).append(function)
+        return function
+
+    return register
+
+
 def user_group(user_id: Any) -> str:
     return f"user.{UUID(str(user_id)).hex}"
 
@@ -102,6 +121,8 @@ def publish_on_commit(kind: str, audience: Iterable[Any], data: dict[str, Any]) 
     transaction commits (at once outside one)."""
     if kind not in KINDS:
         raise ValueError(f"unknown real-time event kind {kind!r}")
+    for listener in LISTENERS.get(kind, ()):
+        listener(data)
     recipients = sorted({UUID(str(user_id)) for user_id in audience})
     if not recipients:
         return

@@ -9,4 +9,5 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from simplepro.messaging import live  # noqa: F401  (registers the typing and presence frames)
+        # Register the typing and presence frames, and the customer messages on job changes.
+        from simplepro.messaging import automatic, live  # noqa: F401

@@ -25,6 +25,8 @@ class Event:
     critical: bool = False
     # Channels on by default beside the app (a person may turn them off or on).
     by_default: frozenset[str] = frozenset()
+    # Sent to a customer (by text or e-mail, from simplepro.messaging.automatic), not to staff.
+    for_customers: bool = False
 
 
 JOB = ("job.number", "job.customer", "job.start", "job.window", "job.pickup", "job.delivery")
@@ -109,6 +111,33 @@ CATALOGUE: dict[str, Event] = {
             ("author", "conversation", "excerpt"),
         ),
         Event(
+            "customer_booking_confirmed",
+            "To the customer: booking confirmed",
+            "Your move with {{ company }} is booked",
+            "Hello {{ customer }}, your move {{ job.number }} is booked for {{ job.start }}. "
+            "The crew arrives {{ job.window }} at {{ job.pickup }}. Questions? Just reply.",
+            ("customer", "company", *JOB),
+            for_customers=True,
+        ),
+        Event(
+            "customer_day_before",
+            "To the customer: the day before",
+            "Tomorrow: your move with {{ company }}",
+            "Hello {{ customer }}, see you tomorrow, {{ job.start }}. The crew arrives "
+            "{{ job.window }} at {{ job.pickup }}. Reply to this message with any change.",
+            ("customer", "company", *JOB),
+            for_customers=True,
+        ),
+        Event(
+            "customer_crew_on_way",
+            "To the customer: crew on the way",
+            "Your crew is on the way",
+            "{{ company }}: your crew{% if crew %} ({{ crew }}){% endif %} is on the way to "
+            "{{ job.pickup }}.",
+            ("customer", "company", "crew", *JOB),
+            for_customers=True,
+        ),
+        Event(
             "backup_problem",
             "Backups need attention",
             "Backups need attention",
@@ -118,3 +147,5 @@ CATALOGUE: dict[str, Event] = {
         ),
     )
 }
+
+STAFF_EVENTS = {key: event for key, event in CATALOGUE.items() if not event.for_customers}

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from simplepro.core.problems import invalid
-from simplepro.notifications.catalogue import CATALOGUE
+from simplepro.notifications.catalogue import CATALOGUE, STAFF_EVENTS
 from simplepro.notifications.models import Channel, NotificationPreference, QuietHours
 from simplepro.notifications.sms import sms_enabled
 
@@ -49,7 +49,7 @@ def preference_table(*, user: Any) -> list[dict[str, Any]]:
                 for channel in choosable()
             },
         }
-        for key, entry in CATALOGUE.items()
+        for key, entry in STAFF_EVENTS.items()
     ]
 
 
@@ -74,7 +74,7 @@ def channels_for(users: list[Any], event: str) -> dict[Any, set[str]]:
 def preferences_save(*, user: Any, choices: dict[tuple[str, str], bool]) -> None:
     """Store the person's choices (event, channel) → on; unknown events or channels: 422."""
     for event, channel in choices:
-        if event not in CATALOGUE:
+        if event not in STAFF_EVENTS:
             raise invalid("event", "unknown", f"No such event: {event}.")
         if channel == Channel.SMS and not sms_enabled():
             raise invalid("channel", "off", "SMS is off: no SMS provider is configured.")

@@ -34,6 +34,7 @@ def notify(
     transaction: a change that rolls back tells nobody. With `key`, a person already told
     under that key is not told again (a task that runs twice reminds once)."""
     entry = CATALOGUE[event]
+    assert not entry.for_customers, f"{event} is for customers: simplepro.messaging.automatic"
     users = {user.pk: user for user in recipients if user is not None and user.is_active}
     people = set(users)
     if key:

@@ -34,6 +34,13 @@ PARTS: dict[str, tuple[str, ...]] = {
     Channel.PUSH: ("subject", "text"),
 }
 SMS_LIMIT = 600  # characters: four SMS segments at most
+CUSTOMER_CHANNELS = (Channel.SMS, Channel.EMAIL)
+
+
+def channels_of(event: Event) -> tuple[str, ...]:
+    """The channels an event can be worded for: customers get texts and e-mails only."""
+    return CUSTOMER_CHANNELS if event.for_customers else tuple(PARTS)
+
 
 # Sample values for the preview, one per variable any event may use.
 SAMPLES: dict[str, Any] = {
@@ -60,6 +67,7 @@ SAMPLES: dict[str, Any] = {
     "author": "Sam Lead",
     "conversation": "job J-1042",
     "excerpt": "We are at the pickup; the elevator is booked until 10.",
+    "company": "Bay State Movers",
 }
 
 
@@ -155,7 +163,7 @@ def template_row(event_key: str, channel: str) -> dict[str, Any]:
 
 def template_check(event_key: str, channel: str, parts: dict[str, str]) -> Wording:
     """The template's preview with sample data; 422 naming what is wrong with it."""
-    if event_key not in CATALOGUE or channel not in PARTS:
+    if event_key not in CATALOGUE or channel not in channels_of(CATALOGUE[event_key]):
         raise NotFound("template")
     event = CATALOGUE[event_key]
     known = set(event.variables)
@@ -221,7 +229,7 @@ def template_table(only_event: str = "") -> list[dict[str, Any]]:
     for key, event in CATALOGUE.items():
         if only_event and key != only_event:
             continue
-        for channel in PARTS:
+        for channel in channels_of(event):
             mine = own.get((key, channel))
             defaults = _defaults(event, channel)
             rows.append({

@@ -3,7 +3,7 @@ nothing else (`simplepro backup restore-customer <backup> <customer> [--dry-run]
 
 "One customer" is everything that hangs off them: the customer and their e-mail/phone/tag
 lookups, their estimates with every priced version (and the stored quote PDFs those versions
-point at), their jobs with crew assignments and time entries. The backup's database is restored
+point at), their jobs with crew assignments and time entries, their messages and their jobs' threads. The backup's database is restored
 into a scratch copy (never the live one), migrated to this release, and read through a second
 Django connection; then, in one transaction on the live database, each of those rows is
 created if it is missing and overwritten if it differs. Rows the customer gained after the
@@ -72,6 +72,7 @@ def _graph() -> list[tuple[type[models.Model], str]]:
     from simplepro.customers.models import Customer
     from simplepro.estimates.models import Estimate, EstimateVersion
     from simplepro.jobs.models import Assignment, Job, TimeEntry
+    from simplepro.messaging.models import Conversation, Member, Message
 
     return [
         (Customer, "pk"),
@@ -80,6 +81,13 @@ def _graph() -> list[tuple[type[models.Model], str]]:
         (Job, "customer"),
         (Assignment, "job__customer"),
         (TimeEntry, "job__customer"),
+        # their SMS and e-mail thread, and their jobs' threads
+        (Conversation, "customer"),
+        (Conversation, "job__customer"),
+        (Message, "conversation__customer"),
+        (Message, "conversation__job__customer"),
+        (Member, "conversation__customer"),
+        (Member, "conversation__job__customer"),
     ]
 
 

@@ -1,0 +1,94 @@
+"""Messages SimplePro sends customers by itself, worded from templates the company edits
+("Notification wording": the events "To the customer: …"):
+
+- booking confirmed: when a job is confirmed;
+- the day before: from REMINDER_HOUR the evening before, with the arrival window (a task);
+- crew on the way: when the job goes en route.
+
+Each goes into the customer's thread like a reply from the office (so everyone sees what the
+customer was told), by text when SMS is on and the number has not texted STOP, else by
+e-mail; a customer who cannot be reached is skipped and logged. Each is sent once per job
+(and per day for the reminder): its `automatic` key says which, and is checked before writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from simplepro.accounts.services import company_get
+from simplepro.core.events import listen
+from simplepro.core.problems import ProblemError
+from simplepro.jobs.events import job_context
+from simplepro.jobs.models import Job, JobStatus
+from simplepro.jobs.reminders import REMINDED_STATUSES, REMINDER_HOUR
+from simplepro.messaging import outbound
+from simplepro.messaging.models import Message
+from simplepro.messaging.services import announce, customer_thread
+from simplepro.notifications.wording import wordings
+
+logger = logging.getLogger(__name__)
+ON_STATUS = {
+    JobStatus.CONFIRMED: "customer_booking_confirmed",
+    JobStatus.EN_ROUTE: "customer_crew_on_way",
+}
+
+
+def customer_message_send(*, job: Job, event: str, key: str) -> Message | None:
+    """Word `event` for the job's customer and queue it in their thread, once per `key`."""
+    conversation = customer_thread(customer=job.customer)
+    if conversation.messages.filter(automatic=key).exists():
+        return None
+    try:
+        fields = outbound.reply_fields(conversation)
+    except ProblemError as problem:
+        logger.info("customer_message_skipped", extra={"event": event, "job": job.number,
+                                                       "why": problem.explanation})  # fmt: skip
+        return None
+    crew = ", ".join(a.crew_member.name for a in job.assignments.select_related("crew_member")
+                     if a.crew_member_id)  # fmt: skip
+    context: dict[str, Any] = {**job_context(job), "customer": job.customer.name,
+                               "company": company_get().name, "crew": crew}  # fmt: skip
+    channel = fields["channel"]
+    worded = wordings(event, {channel}, context)[channel]
+    message = Message.objects.create(
+        conversation=conversation, body=worded.text, subject=worded.subject, automatic=key,
+        **fields,
+    )  # fmt: skip
+    announce(message)
+    outbound.send_on_commit(message)
+    return message
+
+
+@listen("job.status_changed")
+def on_status_changed(data: dict[str, Any]) -> None:
+    event = ON_STATUS.get(data["job"]["status"])
+    if event is None:
+        return
+    job = Job.objects.select_related("customer").get(pk=data["job"]["id"])
+    customer_message_send(job=job, event=event, key=f"{event}:{job.number}")
+
+
+def day_before_send(*, now: dt.datetime | None = None) -> int:
+    """The evening-before message to every customer moving tomorrow; how many were queued."""
+    zone = zoneinfo.ZoneInfo(company_get().time_zone)
+    local = (now or timezone.now()).astimezone(zone)
+    if local.hour < REMINDER_HOUR:
+        return 0
+    tomorrow = local.date() + dt.timedelta(days=1)
+    start = dt.datetime.combine(tomorrow, dt.time(0), tzinfo=zone)
+    jobs = Job.objects.filter(
+        scheduled_start__gte=start, scheduled_start__lt=start + dt.timedelta(days=1),
+        status__in=REMINDED_STATUSES,
+    ).select_related("customer")  # fmt: skip
+    sent = 0
+    for job in jobs:
+        with transaction.atomic():
+            key = f"customer_day_before:{job.number}:{tomorrow.isoformat()}"
+            sent += customer_message_send(job=job, event="customer_day_before", key=key) is not None
+    return sent
