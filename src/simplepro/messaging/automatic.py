@@ -50,8 +50,11 @@ def customer_message_send(*, job: Job, event: str, key: str) -> Message | None:
         logger.info("customer_message_skipped", extra={"event": event, "job": job.number,
                                                        "why": problem.explanation})  # fmt: skip
         return None
-    crew = ", ".join(a.crew_member.name for a in job.assignments.select_related("crew_member")
-                     if a.crew_member_id)  # fmt: skip
+    crew = ", ".join(
+        job.assignments.exclude(crew_member=None).order_by("role").values_list(
+            "crew_member__name", flat=True
+        )
+    )
     context: dict[str, Any] = {**job_context(job), "customer": job.customer.name,
                                "company": company_get().name, "crew": crew}  # fmt: skip
     channel = fields["channel"]
