@@ -172,6 +172,9 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("PUT", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("DELETE", "/api/notifications/quiet-hours"):   (204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 401),
+    ("GET", "/api/notifications/push-key"):         (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("POST", "/api/notifications/push-subscriptions"): (201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 401),
+    ("POST", "/api/notifications/push-subscriptions/remove"): (204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 401),
     ("GET", "/api/notifications/templates"):        (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("PUT", "/api/notifications/templates/{event}/{channel}"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/notifications/templates/{event}/{channel}/preview"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
@@ -260,6 +263,13 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
             "customer_id": ids["customer_id"]
         },
         ("POST", "/api/messages/conversations/{conversation_id}/lead"): {"name": "New Lead"},
+        ("POST", "/api/notifications/push-subscriptions"): {
+            "endpoint": f"https://push.example/{unique}",
+            "keys": {"p256dh": "BOr", "auth": "a1"},
+        },
+        ("POST", "/api/notifications/push-subscriptions/remove"): {
+            "endpoint": "https://push.example/none"
+        },
         ("PUT", "/api/notifications/quiet-hours"): {
             "start": "22:00",
             "end": "07:00",

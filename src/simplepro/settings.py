@@ -8,6 +8,7 @@ operator and validated by `simplepro check-deploy`, which also runs at start-up)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +55,23 @@ STATIC_URL = "/static/"
 DEBUG = env_bool("SIMPLEPRO_DEBUG", False)
 
 
-def _secret(name: str, file_name: str) -> str:
+def _secret(name: str, file_name: str, make: Callable[[], str] | None = None) -> str:
     """Operator-supplied secret; in embedded mode generated once into the data folder."""
     value = env_secret(name)
     if value or PRODUCTION:
         return value
-    return generated_secret(SECRETS_DIR, file_name)
+    return generated_secret(SECRETS_DIR, file_name, make=make)
+
+
+def _new_vapid_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()  # fmt: skip
 
 
 # An empty SECRET_KEY in production is reported by check-deploy (simplepro.E002) and blocks
@@ -322,6 +334,15 @@ MESSAGE_RATE_LIMITS = env_str("SIMPLEPRO_MESSAGE_RATE_LIMITS", "20/10,600/3600")
 # Where customers' e-mail replies arrive (`simplepro receive-mail` listens for it): replies go
 # to local+<thread token>@domain. Empty: customer e-mails carry no reply address of ours.
 INBOUND_EMAIL = env_str("SIMPLEPRO_INBOUND_EMAIL")
+
+# --- Web push ---------------------------------------------------------------------------
+# The VAPID key pair's private half (PEM, P-256) that signs push messages. Embedded mode:
+# generated into the data folder. Production: unset means push is off (check-deploy says so).
+VAPID_PRIVATE_KEY = _secret("SIMPLEPRO_VAPID_PRIVATE_KEY", "vapid_private_key.pem", _new_vapid_key)
+# Who push services contact about our messages (a mailto: or https: address).
+VAPID_SUBJECT = env_str(
+    "SIMPLEPRO_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
+)
 
 # --- SMS (Twilio) -------------------------------------------------------------------------
 # All three set: SMS on. Any missing: SMS off (the settings page and check-deploy say so).

@@ -18,6 +18,7 @@ from simplepro.jobs import crew_api
 from simplepro.jobs import views as jobs_views
 from simplepro.messaging import webhooks as messaging_webhooks
 from simplepro.messaging.api import router as messages_router
+from simplepro.notifications import views as notification_views
 from simplepro.notifications import webhooks as notification_webhooks
 from simplepro.notifications.api import router as notifications_router
 
@@ -50,6 +51,7 @@ urlpatterns = [
     path("messages/", include("simplepro.messaging.urls")),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
+    path("sw.js", notification_views.service_worker, name="service-worker"),
     path("webhooks/twilio/status", notification_webhooks.twilio_status, name="twilio-status"),
     path("webhooks/twilio/sms", messaging_webhooks.twilio_inbound, name="twilio-inbound"),
     path(

@@ -137,3 +137,14 @@ def test_half_configured_sms_is_an_error_naming_what_is_missing(tmp_path: Path) 
     output = result.stdout + result.stderr
     assert "simplepro.E019" in output
     assert "SIMPLEPRO_TWILIO_AUTH_TOKEN, SIMPLEPRO_TWILIO_FROM not set" in output
+
+
+def test_a_vapid_key_that_is_not_one_is_an_error(tmp_path: Path) -> None:
+    env = {**production_env(tmp_path), "SIMPLEPRO_VAPID_PRIVATE_KEY": "not a key"}
+    result = run_cli("check-deploy", env=env)
+    assert result.returncode != 0 and "simplepro.E020" in result.stdout + result.stderr
+
+
+def test_check_deploy_says_when_push_is_off(tmp_path: Path) -> None:
+    result = run_cli("check-deploy", env=production_env(tmp_path))
+    assert "simplepro.I002" in result.stdout + result.stderr

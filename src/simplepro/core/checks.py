@@ -81,6 +81,17 @@ def _secret_findings(name: str, value: str, ids: tuple[str, str, str]) -> list[C
     return []
 
 
+def _vapid_key_usable(pem: str) -> bool:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
+
+
 @register("simplepro", deploy=True)
 def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     findings: list[CheckMessage] = []
@@ -240,6 +251,25 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 hint="Set SIMPLEPRO_TWILIO_ACCOUNT_SID, SIMPLEPRO_TWILIO_AUTH_TOKEN_FILE and "
                 "SIMPLEPRO_TWILIO_FROM (docs/operations/sms.md).",
                 id="simplepro.I001",
+            )
+        )
+    if settings.VAPID_PRIVATE_KEY and not _vapid_key_usable(settings.VAPID_PRIVATE_KEY):
+        findings.append(
+            Error(
+                "SIMPLEPRO_VAPID_PRIVATE_KEY is not a PEM P-256 private key: push cannot work.",
+                hint="Generate one: openssl ecparam -name prime256v1 -genkey -noout | "
+                "openssl pkcs8 -topk8 -nocrypt (docs/operations/push.md).",
+                id="simplepro.E020",
+            )
+        )
+    elif settings.PRODUCTION and not settings.VAPID_PRIVATE_KEY:
+        findings.append(
+            Info(
+                "Push is off: no VAPID key is configured, so no push messages reach browsers "
+                "or phones.",
+                hint="Generate a P-256 key (docs/operations/push.md) and set "
+                "SIMPLEPRO_VAPID_PRIVATE_KEY_FILE.",
+                id="simplepro.I002",
             )
         )
     missing = [program for program in POSTGRESQL_CLIENT if shutil.which(program) is None]

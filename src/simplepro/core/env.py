@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,11 @@ def env_secret(name: str) -> str:
     return (direct or "").strip()
 
 
-def generated_secret(secrets_dir: Path, name: str, nbytes: int = 48) -> str:
-    """Read, or on first use create, a random secret kept in `secrets_dir` with mode 0600.
+def generated_secret(
+    secrets_dir: Path, name: str, nbytes: int = 48, make: Callable[[], str] | None = None
+) -> str:
+    """Read, or on first use create, a random secret kept in `secrets_dir` with mode 0600
+    (`make` for one that is not random text: a key pair's private half).
 
     Only the embedded mode calls this; production never generates a secret.
     """
@@ -88,7 +92,7 @@ def generated_secret(secrets_dir: Path, name: str, nbytes: int = 48) -> str:
     path = secrets_dir / name
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    value = secrets.token_urlsafe(nbytes)
+    value = make() if make else secrets.token_urlsafe(nbytes)
     # Write a private temporary file, then link it into place: linking fails if another
     # worker got there first, so every process ends up reading the same complete secret.
     temporary = secrets_dir / f".{name}.{os.getpid()}.tmp"

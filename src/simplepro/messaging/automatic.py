@@ -51,9 +51,9 @@ def customer_message_send(*, job: Job, event: str, key: str) -> Message | None:
                                                        "why": problem.explanation})  # fmt: skip
         return None
     crew = ", ".join(
-        job.assignments.exclude(crew_member=None).order_by("role").values_list(
-            "crew_member__name", flat=True
-        )
+        job.assignments.exclude(crew_member=None)
+        .order_by("role")
+        .values_list("crew_member__name", flat=True)
     )
     context: dict[str, Any] = {**job_context(job), "customer": job.customer.name,
                                "company": company_get().name, "crew": crew}  # fmt: skip

@@ -31,7 +31,8 @@ from simplepro.core.queue import task
 from simplepro.customers.models import Customer, CustomerLookup
 from simplepro.messaging.models import Conversation, Message
 from simplepro.notifications.delivery import MAX_ATTEMPTS, DeliveryFailed
-from simplepro.notifications.sms import SmsRefused, opted_out, sms_provider
+from simplepro.notifications.errors import SendRefused
+from simplepro.notifications.sms import opted_out, sms_provider
 
 logger = logging.getLogger(__name__)
 THREAD_SALT = "simplepro.messaging.thread"
@@ -124,9 +125,9 @@ def _claim(message_id: int) -> bool:
 def _send_sms(message: Message) -> str:
     provider = sms_provider()
     if provider is None:
-        raise SmsRefused("SMS is off: no SMS provider is configured.")
+        raise SendRefused("SMS is off: no SMS provider is configured.")
     if opted_out(message.address):
-        raise SmsRefused("The number texted STOP: no texts until it texts START.")
+        raise SendRefused("The number texted STOP: no texts until it texts START.")
     if message.attempts > 1:
         earlier = provider.find_sent(
             to=message.address, body=message.body,
@@ -168,7 +169,7 @@ def message_send_attempt(message_id: int) -> str:
     message = Message.objects.select_related("conversation").get(pk=message_id)
     try:
         provider_id = SENDERS[message.channel](message)
-    except SmsRefused as exc:
+    except SendRefused as exc:
         _finish(message, Message.Status.FAILED, error=str(exc))
         return Message.Status.FAILED
     except (OSError, smtplib.SMTPException) as exc:

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from simplepro.core.api import PROBLEM, require
-from simplepro.notifications import preferences, selectors, services, wording
+from simplepro.notifications import preferences, push, selectors, services, wording
 from simplepro.notifications.models import QuietHours
 from simplepro.notifications.schemas import (
     DeliveryOut,
@@ -18,6 +18,9 @@ from simplepro.notifications.schemas import (
     PreferenceIn,
     PreferenceOut,
     PreviewOut,
+    PushKeyOut,
+    PushRemoveIn,
+    PushSubscriptionIn,
     QuietHoursIn,
     QuietHoursOut,
     TemplateIn,
@@ -82,6 +85,31 @@ def quiet_hours_put(request: HttpRequest, payload: QuietHoursIn) -> QuietHours:
 def quiet_hours_delete(request: HttpRequest) -> Status[None]:
     user = require(request, "notifications.view")
     preferences.quiet_hours_clear(user=user)
+    return Status(204, None)
+
+
+@router.get("/push-key", response={200: PushKeyOut, **PROBLEM})
+def push_key(request: HttpRequest) -> dict[str, Any]:
+    """The key a device subscribes to push with (`applicationServerKey`); push may be off."""
+    require(request, "notifications.view")
+    on = push.push_enabled()
+    return {"enabled": on, "public_key": push.public_key() if on else ""}
+
+
+@router.post("/push-subscriptions", response={201: None, **PROBLEM})
+def push_subscribe(request: HttpRequest, payload: PushSubscriptionIn) -> Status[None]:
+    """This device accepts push messages for you (a PushSubscription's endpoint and keys)."""
+    user = require(request, "notifications.view")
+    push.subscription_save(user=user, endpoint=payload.endpoint, p256dh=payload.keys.p256dh,
+                           auth=payload.keys.auth,
+                           user_agent=request.headers.get("User-Agent", ""))  # fmt: skip
+    return Status(201, None)
+
+
+@router.post("/push-subscriptions/remove", response={204: None, **PROBLEM})
+def push_unsubscribe(request: HttpRequest, payload: PushRemoveIn) -> Status[None]:
+    user = require(request, "notifications.view")
+    push.subscription_delete(user=user, endpoint=payload.endpoint)
     return Status(204, None)
 
 

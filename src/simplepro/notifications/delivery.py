@@ -5,7 +5,7 @@ is sent, so two workers, a retried task or a task enqueued twice never send it t
 delivery left "sending" (a worker killed after the provider may have accepted it) is never
 resent by itself: it shows in the delivery log for a person to judge. Failures are retried
 with backoff by the task queue (3 retries), then recorded as failed; a provider's refusal
-(simplepro.notifications.sms.SmsRefused) is final at once.
+(simplepro.notifications.errors.SendRefused) is final at once.
 
 SMS and push wait out the person's quiet hours: the delivery is held ("deferred") and queued
 again for when they end, never dropped. Critical notifications do not wait.
@@ -27,9 +27,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from simplepro.core import metrics
+from simplepro.notifications.errors import SendRefused
 from simplepro.notifications.models import Channel, Delivery, QuietHours
 from simplepro.notifications.preferences import quiet_until
-from simplepro.notifications.sms import SmsRefused, opted_out, sms_provider
+from simplepro.notifications.push import send_push
+from simplepro.notifications.sms import opted_out, sms_provider
 from simplepro.notifications.wording import SMS_LIMIT
 
 logger = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ def delivery_attempt(*, delivery_id: int) -> str | dt.datetime:
     delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
     try:
         provider_id = SENDERS[delivery.channel](delivery)
-    except SmsRefused as exc:
+    except SendRefused as exc:
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.FAILED, error=str(exc)[:500], updated_at=timezone.now()
         )
@@ -142,9 +144,9 @@ def _sms_body(delivery: Delivery) -> str:
 def _send_sms(delivery: Delivery) -> str:
     provider = sms_provider()
     if provider is None:  # turned off after the delivery was made: say so, do not pretend
-        raise SmsRefused("SMS is off: no SMS provider is configured.")
+        raise SendRefused("SMS is off: no SMS provider is configured.")
     if opted_out(delivery.address):
-        raise SmsRefused("The number texted STOP: no texts until it texts START.")
+        raise SendRefused("The number texted STOP: no texts until it texts START.")
     body = _sms_body(delivery)
     if delivery.attempts > 1:  # the last try may have reached the provider: ask it first
         earlier = provider.find_sent(
@@ -160,4 +162,8 @@ def _send_sms(delivery: Delivery) -> str:
     )
 
 
-SENDERS: dict[str, Callable[[Delivery], str]] = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+SENDERS: dict[str, Callable[[Delivery], str]] = {
+    Channel.EMAIL: _send_email,
+    Channel.SMS: _send_sms,
+    Channel.PUSH: send_push,
+}

@@ -175,3 +175,22 @@ class SmsOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} opted out ({self.keyword})"
+
+
+class PushSubscription(models.Model):
+    """One browser or phone that accepts push messages for a person (its push service's
+    endpoint and the keys the message is encrypted for). Dropped when the service says it is
+    gone (404/410)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"push for {self.user_id}"

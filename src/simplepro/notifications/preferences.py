@@ -13,14 +13,21 @@ from django.db import transaction
 from simplepro.core.problems import invalid
 from simplepro.notifications.catalogue import CATALOGUE, STAFF_EVENTS
 from simplepro.notifications.models import Channel, NotificationPreference, QuietHours
+from simplepro.notifications.push import push_enabled
 from simplepro.notifications.sms import sms_enabled
 
-CHANNELS: tuple[str, ...] = (Channel.EMAIL, Channel.SMS)
+CHANNELS: tuple[str, ...] = (Channel.EMAIL, Channel.SMS, Channel.PUSH)
 
 
 def choosable() -> tuple[str, ...]:
-    """The channels beside the app a person may turn on here: SMS only with a provider."""
-    return tuple(c for c in CHANNELS if c != Channel.SMS or sms_enabled())
+    """The channels beside the app a person may turn on here: SMS with a provider, push
+    with a VAPID key."""
+    available: dict[str, bool] = {
+        Channel.EMAIL: True,
+        Channel.SMS: sms_enabled(),
+        Channel.PUSH: push_enabled(),
+    }
+    return tuple(c for c in CHANNELS if available[c])
 
 
 # Role → event → channels on by default beyond the event's own default.
@@ -78,6 +85,8 @@ def preferences_save(*, user: Any, choices: dict[tuple[str, str], bool]) -> None
             raise invalid("event", "unknown", f"No such event: {event}.")
         if channel == Channel.SMS and not sms_enabled():
             raise invalid("channel", "off", "SMS is off: no SMS provider is configured.")
+        if channel == Channel.PUSH and not push_enabled():
+            raise invalid("channel", "off", "Push is off: this server has no VAPID key.")
         if channel not in choosable():
             raise invalid("channel", "unknown", f"Not a channel you can choose: {channel}.")
     with transaction.atomic(durable=True):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from simplepro.accounts.schemas import Out
 
@@ -96,3 +96,22 @@ class QuietHoursOut(Out):
     start: time | None
     end: time | None
     time_zone: str
+
+
+class PushKeyOut(Out):
+    enabled: bool
+    public_key: str
+
+
+class PushKeys(Schema):
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+
+
+class PushSubscriptionIn(Schema):
+    endpoint: str = Field(max_length=1000)
+    keys: PushKeys
+
+
+class PushRemoveIn(Schema):
+    endpoint: str = Field(max_length=1000)

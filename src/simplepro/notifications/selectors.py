@@ -55,3 +55,15 @@ def delivery_log(*, status: str = "", channel: str = "") -> Any:
     if channel:
         rows = rows.filter(channel=channel)
     return rows.order_by("-id")
+
+
+def push_devices(user_ids: list[Any]) -> dict[Any, int]:
+    """How many devices of each person accept push messages (one query)."""
+    from simplepro.notifications.models import PushSubscription
+
+    return dict(
+        PushSubscription.objects.filter(user__in=user_ids)
+        .values("user")
+        .annotate(devices=Count("id"))
+        .values_list("user", "devices")
+    )

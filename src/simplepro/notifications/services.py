@@ -16,7 +16,12 @@ from simplepro.core.problems import NotFound
 from simplepro.notifications.catalogue import CATALOGUE
 from simplepro.notifications.models import Channel, Delivery, Notification
 from simplepro.notifications.preferences import channels_for
-from simplepro.notifications.selectors import BIGINT_LIMIT, unread_count, unread_counts
+from simplepro.notifications.selectors import (
+    BIGINT_LIMIT,
+    push_devices,
+    unread_count,
+    unread_counts,
+)
 from simplepro.notifications.tasks import deliver
 from simplepro.notifications.wording import Wording, wordings
 
@@ -66,13 +71,16 @@ def notify(
     return made
 
 
-def _addresses(user: Any, region: str) -> dict[str, str]:
-    """Where a person can be reached on each channel (a phone that is not a number: no SMS)."""
+def _addresses(user: Any, region: str, devices: dict[Any, int]) -> dict[str, str]:
+    """Where a person can be reached on each channel (a phone that is not a number: no SMS;
+    no device subscribed: no push)."""
     try:
         phone = to_e164(user.phone, region) if user.phone and region else ""
     except InvalidPhone:
         phone = ""
-    return {Channel.EMAIL: user.email, Channel.SMS: phone}
+    count = devices.get(user.pk, 0)
+    return {Channel.EMAIL: user.email, Channel.SMS: phone,
+            Channel.PUSH: f"{count} device(s)" if count else ""}  # fmt: skip
 
 
 def _queue_deliveries(
@@ -86,7 +94,8 @@ def _queue_deliveries(
     if not any(chosen.values()):
         return
     region = company_get().phone_region if Channel.SMS in worded else ""
-    addresses = {user.pk: _addresses(user, region) for user in people}
+    devices = push_devices([user.pk for user in people]) if Channel.PUSH in worded else {}
+    addresses = {user.pk: _addresses(user, region, devices) for user in people}
     deliveries = Delivery.objects.bulk_create(
         Delivery(
             notification=n, channel=channel, address=addresses[n.recipient_id][channel],

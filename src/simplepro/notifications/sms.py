@@ -23,20 +23,13 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from simplepro.notifications.errors import SendFailed, SendRefused
 from simplepro.notifications.models import SmsOptOut
 
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
 # Twilio's message states that end a message's life, and which of ours they mean.
 FINAL_STATES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
-
-
-class SmsRefused(Exception):
-    """The provider will not send this message: retrying cannot help."""
-
-
-class SmsNotSent(OSError):
-    """The provider could not be asked, or may not have answered: retry."""
 
 
 @dataclass(frozen=True)
@@ -90,17 +83,17 @@ class TwilioProvider:
             )
         except TwilioRestException as exc:
             if exc.status is not None and 400 <= exc.status < 500:
-                raise SmsRefused(f"Twilio {exc.code or exc.status}: {exc.msg}") from None
-            raise SmsNotSent(f"Twilio answered {exc.status}: {exc.msg}") from None
+                raise SendRefused(f"Twilio {exc.code or exc.status}: {exc.msg}") from None
+            raise SendFailed(f"Twilio answered {exc.status}: {exc.msg}") from None
         except Exception as exc:  # requests' connection errors and timeouts
-            raise SmsNotSent(f"{type(exc).__name__}: {exc}") from None
+            raise SendFailed(f"{type(exc).__name__}: {exc}") from None
         return str(message.sid)
 
     def find_sent(self, *, to: str, body: str, since: dt.datetime) -> str | None:
         try:
             recent = self.client.messages.list(to=to, date_sent_after=since, limit=50)
         except Exception as exc:
-            raise SmsNotSent(f"Could not ask Twilio what it sent: {exc}") from None
+            raise SendFailed(f"Could not ask Twilio what it sent: {exc}") from None
         for message in recent:
             if message.body == body and message.direction != "inbound":
                 return str(message.sid)

@@ -9,6 +9,7 @@ urlpatterns = [
         views.NotificationPreferencesView.as_view(),
         name="notification-preferences",
     ),
+    path("push/", views.PushDeviceView.as_view(), name="notification-push"),
     path("quiet-hours/", views.QuietHoursView.as_view(), name="notification-quiet-hours"),
     path("templates/", template_views.TemplateListView.as_view(), name="notification-templates"),
     path(

@@ -4,13 +4,15 @@ marks it read and follows its link, and "Mark all read"."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
@@ -18,8 +20,9 @@ from simplepro.accounts.permissions import has_permission
 from simplepro.accounts.services import company_get
 from simplepro.core.problems import NotFound, ProblemError
 from simplepro.core.views import PermissionRequiredMixin
-from simplepro.notifications import preferences, selectors, services
+from simplepro.notifications import preferences, push, selectors, services
 from simplepro.notifications.models import Channel, Delivery, QuietHours
+from simplepro.notifications.push import push_enabled
 from simplepro.notifications.sms import sms_enabled
 
 if TYPE_CHECKING:
@@ -83,6 +86,8 @@ class NotificationPreferencesView(PermissionRequiredMixin, View):
             "quiet": QuietHours.objects.filter(user=cast("User", request.user)).first(),
             "company_zone": company_get().time_zone,
             "zones": sorted(zoneinfo.available_timezones()),
+            "push_key": push.public_key() if push_enabled() else "",
+            "devices": request.user.push_subscriptions.count(),  # type: ignore[union-attr]
         }
         return render(request, "notifications/preferences.html", context)
 
@@ -102,8 +107,31 @@ def _unavailable() -> list[str]:
     if not sms_enabled():
         notes.append("SMS is off: no SMS provider is configured on this server, so no texts are "
                      "sent (an administrator sets it up: docs/operations/sms.md).")  # fmt: skip
-    notes.append("Push messages to browsers and phones: not available yet.")
+    if not push_enabled():
+        notes.append("Push is off: this server has no VAPID key (docs/operations/push.md).")
     return notes
+
+
+class PushDeviceView(PermissionRequiredMixin, View):
+    """This browser's push subscription, from the settings page's script (JSON)."""
+
+    permission = "notifications.view"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            body = json.loads(request.body or b"{}")
+            endpoint, keys = str(body["endpoint"]), body.get("keys") or {}
+            if body.get("remove"):
+                push.subscription_delete(user=request.user, endpoint=endpoint)
+                return JsonResponse({"subscribed": False})
+            push.subscription_save(user=request.user, endpoint=endpoint,
+                                   p256dh=str(keys.get("p256dh", "")), auth=str(keys.get("auth", "")),
+                                   user_agent=request.headers.get("User-Agent", ""))  # fmt: skip
+        except (ValueError, KeyError, TypeError):
+            return JsonResponse({"detail": "Send {endpoint, keys: {p256dh, auth}}."}, status=400)
+        except ProblemError as problem:
+            return JsonResponse({"detail": problem.explanation}, status=problem.status)
+        return JsonResponse({"subscribed": True})
 
 
 class QuietHoursView(PermissionRequiredMixin, View):
@@ -149,3 +177,10 @@ class DeliveryLogView(PermissionRequiredMixin, View):
             "sms_on": sms_enabled(),
         }  # fmt: skip
         return render(request, "notifications/deliveries.html", context)
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The push service worker, served from the root so its scope is the whole site."""
+    response = HttpResponse(render_to_string("notifications/sw.js"), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"  # a new release's worker is picked up at once
+    return response
