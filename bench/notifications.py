@@ -1,7 +1,9 @@
-"""E-mail notification throughput: notifications queued, then sent by a real `simplepro worker`
-through a real SMTP server (aiosmtpd, in this process) — deliveries per second end to end.
+"""Notification throughput: notifications queued, then sent by a real `simplepro worker`
+through a real SMTP server (aiosmtpd, in this process) and, with --sms, also as texts through
+the real `twilio` library to a local server playing Twilio's API (tests/twilio.py) —
+deliveries per second end to end.
 
-    python bench/notifications.py [--count 500] [--threads 4] [--postgres]
+    python bench/notifications.py [--count 500] [--threads 4] [--postgres] [--sms]
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.realtime import REDIS_URL, _fresh_database  # noqa: E402
 from tests.server import BIN, cli_env, free_port, run_cli  # noqa: E402
+from tests.twilio import environment as twilio_environment  # noqa: E402
+from tests.twilio import twilio_server  # noqa: E402
 
 
 class Counter:
@@ -37,13 +41,21 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL and Redis")
+    parser.add_argument("--sms", action="store_true", help="each notification also by SMS")
     args = parser.parse_args()
+    with twilio_server() as twilio:
+        run(args, twilio)
+
+
+def run(args: argparse.Namespace, twilio: Any) -> None:
     inbox = Counter()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     with tempfile.TemporaryDirectory() as folder:
         extra = {"SIMPLEPRO_SMTP_HOST": "127.0.0.1", "SIMPLEPRO_SMTP_PORT": str(smtp.port),
                  "SIMPLEPRO_SMTP_STARTTLS": "false"}  # fmt: skip
+        if args.sms:
+            extra |= twilio_environment(twilio)
         if args.postgres:
             extra |= {"DATABASE_URL": _fresh_database("simplepro_bench_notify"),
                       "REDIS_URL": REDIS_URL, "SIMPLEPRO_TASK_QUEUE": "bench-notify"}  # fmt: skip
@@ -53,7 +65,7 @@ def main() -> None:
             "from simplepro.accounts.services import user_create\n"
             "from simplepro.notifications.services import notify\n"
             "crew = user_create(actor=None, username='crew', email='crew@bench.example',"
-            " role='crew_lead', password='Quiet-Lantern-Harbour-48')\n"
+            " role='crew_lead', password='Quiet-Lantern-Harbour-48', phone='+14155550100')\n"
             f"for i in range({args.count}):\n"
             "    notify(recipients=[crew], event='job_assigned', link='/jobs/x/',"
             " context={'job': {'number': f'J-{i}'}, 'role': 'Lead'})\n"
@@ -66,7 +78,11 @@ def main() -> None:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            while inbox.received < args.count and time.perf_counter() - started < 300:
+            wanted = args.count * (2 if args.sms else 1)
+            while (
+                inbox.received + len(twilio.messages) < wanted
+                and time.perf_counter() - started < 300
+            ):
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
         finally:
@@ -74,8 +90,10 @@ def main() -> None:
             worker.wait(timeout=30)
             smtp.stop()
     database = "PostgreSQL + Redis queue" if args.postgres else "SQLite, SQLite queue"
-    print(f"notifications: {inbox.received}/{args.count} e-mails received in {elapsed:.1f} s "
-          f"(worker start included) = {inbox.received / elapsed:.0f}/s, {args.threads} threads, "
+    sent = inbox.received + len(twilio.messages)
+    texts = f" + {len(twilio.messages)}/{args.count} texts" if args.sms else ""
+    print(f"notifications: {inbox.received}/{args.count} e-mails{texts} received in {elapsed:.1f} s "
+          f"(worker start included) = {sent / elapsed:.0f} deliveries/s, {args.threads} threads, "
           f"{database}")  # fmt: skip
 
 

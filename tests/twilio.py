@@ -105,19 +105,31 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """The fake API on a free local port, with SimplePro's Twilio settings pointing at it."""
+def twilio_server() -> Iterator[FakeTwilio]:
+    """The fake API on a free local port (for another process: see `environment`)."""
     state = FakeTwilio()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with override_settings(
-            TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_FROM=SENDER,
-            TWILIO_API_URL=state.url,
-        ):  # fmt: skip
-            yield state
+        yield state
     finally:
         server.shutdown()
         server.server_close()
+
+
+def environment(state: FakeTwilio) -> dict[str, str]:
+    """SimplePro's Twilio settings pointing at the fake, for a `simplepro` process."""
+    return {"SIMPLEPRO_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "SIMPLEPRO_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "SIMPLEPRO_TWILIO_FROM": SENDER, "SIMPLEPRO_TWILIO_API_URL": state.url}  # fmt: skip
+
+
+@contextmanager
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """The fake API, with this process's Twilio settings pointing at it."""
+    with twilio_server() as state, override_settings(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_FROM=SENDER,
+        TWILIO_API_URL=state.url,
+    ):  # fmt: skip
+        yield state
