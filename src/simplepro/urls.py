@@ -16,6 +16,7 @@ from simplepro.estimates.rulesets_api import router as rulesets_router
 from simplepro.jobs import api as jobs_api
 from simplepro.jobs import crew_api
 from simplepro.jobs import views as jobs_views
+from simplepro.messaging import unsubscribe as messaging_unsubscribe
 from simplepro.messaging import webhooks as messaging_webhooks
 from simplepro.messaging.api import router as messages_router
 from simplepro.notifications import views as notification_views
@@ -51,6 +52,7 @@ urlpatterns = [
     path("messages/", include("simplepro.messaging.urls")),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
+    path("u/<str:token>/", messaging_unsubscribe.unsubscribe, name="unsubscribe"),
     path("sw.js", notification_views.service_worker, name="service-worker"),
     path("webhooks/twilio/status", notification_webhooks.twilio_status, name="twilio-status"),
     path("webhooks/twilio/sms", messaging_webhooks.twilio_inbound, name="twilio-inbound"),

@@ -107,3 +107,41 @@ def test_a_customer_who_cannot_be_reached_does_not_stop_the_job(
     assert job.status == "confirmed"
     assert not Message.objects.filter(conversation__customer=other).exists()
     assert Conversation.objects.filter(customer=other).count() == 1
+
+
+@pytest.fixture
+def an_offer(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A message that is not about a booked move (the sales pipeline's follow-ups will be)."""
+    import dataclasses
+
+    from simplepro.notifications import catalogue
+
+    offer = dataclasses.replace(catalogue.CATALOGUE["customer_day_before"], key="customer_offer",
+                                transactional=False)  # fmt: skip
+    monkeypatch.setitem(catalogue.CATALOGUE, "customer_offer", offer)
+    return "customer_offer"
+
+
+def test_offers_carry_an_unsubscribe_link_that_works(
+    moving_company: Company, an_offer: str, mailoutbox: Any, client: Any
+) -> None:
+    from simplepro.messaging.automatic import customer_message_send
+
+    job = moving_company.job
+    first = customer_message_send(job=job, event=an_offer, key="offer:1")
+    assert first is not None and message_send_attempt(first.pk) == "sent"
+    (sent,) = mailoutbox
+    link = sent.extra_headers["List-Unsubscribe"].strip("<>")
+    assert (
+        link in sent.body
+        and sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    )
+    path = link.removeprefix("https://movers.example").removeprefix("http://127.0.0.1:8000")
+    assert "Unsubscribe" in client.get(path).content.decode()
+    assert "gets no more offers" in client.post(path).content.decode()  # one click
+    assert customer_message_send(job=job, event=an_offer, key="offer:2") is None
+    # what is about the booked move still goes, and carries no link
+    confirmed = customer_message_send(job=job, event="customer_booking_confirmed", key="c:1")
+    assert confirmed is not None and message_send_attempt(confirmed.pk) == "sent"
+    assert "List-Unsubscribe" not in mailoutbox[-1].extra_headers
+    assert client.get("/u/forged-token/").status_code == 404

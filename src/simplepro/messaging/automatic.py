@@ -30,6 +30,8 @@ from simplepro.jobs.reminders import REMINDED_STATUSES, REMINDER_HOUR
 from simplepro.messaging import outbound
 from simplepro.messaging.models import Message
 from simplepro.messaging.services import announce, customer_thread
+from simplepro.messaging.unsubscribe import unsubscribed
+from simplepro.notifications.catalogue import CATALOGUE
 from simplepro.notifications.wording import wordings
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,9 @@ ON_STATUS = {
 
 
 def customer_message_send(*, job: Job, event: str, key: str) -> Message | None:
-    """Word `event` for the job's customer and queue it in their thread, once per `key`."""
+    """Word `event` for the job's customer and queue it in their thread, once per `key`
+    (stored as `event:key`, so what it was is read back from the message)."""
+    key = f"{event}:{key}"
     conversation = customer_thread(customer=job.customer)
     if conversation.messages.filter(automatic=key).exists():
         return None
@@ -58,6 +62,13 @@ def customer_message_send(*, job: Job, event: str, key: str) -> Message | None:
     context: dict[str, Any] = {**job_context(job), "customer": job.customer.name,
                                "company": company_get().name, "crew": crew}  # fmt: skip
     channel = fields["channel"]
+    if (
+        not CATALOGUE[event].transactional
+        and channel == Message.Channel.EMAIL
+        and unsubscribed(fields["address"])
+    ):
+        logger.info("customer_message_skipped", extra={"event": event, "why": "unsubscribed"})
+        return None
     worded = wordings(event, {channel}, context)[channel]
     message = Message.objects.create(
         conversation=conversation, body=worded.text, subject=worded.subject, automatic=key,
@@ -74,7 +85,7 @@ def on_status_changed(data: dict[str, Any]) -> None:
     if event is None:
         return
     job = Job.objects.select_related("customer").get(pk=data["job"]["id"])
-    customer_message_send(job=job, event=event, key=f"{event}:{job.number}")
+    customer_message_send(job=job, event=event, key=job.number)
 
 
 def day_before_send(*, now: dt.datetime | None = None) -> int:
@@ -92,6 +103,6 @@ def day_before_send(*, now: dt.datetime | None = None) -> int:
     sent = 0
     for job in jobs:
         with transaction.atomic():
-            key = f"customer_day_before:{job.number}:{tomorrow.isoformat()}"
+            key = f"{job.number}:{tomorrow.isoformat()}"
             sent += customer_message_send(job=job, event="customer_day_before", key=key) is not None
     return sent

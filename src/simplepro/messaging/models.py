@@ -139,3 +139,14 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.channel} in {self.conversation_id}"
+
+
+class EmailOptOut(models.Model):
+    """An address that unsubscribed: no message that is not about its own move (offers,
+    follow-ups) goes to it. Transactional ones (confirmations, reminders) still do."""
+
+    address = models.EmailField(unique=True)
+    opted_out_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.address} unsubscribed"

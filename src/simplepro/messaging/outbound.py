@@ -30,6 +30,8 @@ from simplepro.core.problems import invalid
 from simplepro.core.queue import task
 from simplepro.customers.models import Customer, CustomerLookup
 from simplepro.messaging.models import Conversation, Message
+from simplepro.messaging.unsubscribe import unsubscribe_url, unsubscribed
+from simplepro.notifications.catalogue import CATALOGUE
 from simplepro.notifications.delivery import MAX_ATTEMPTS, DeliveryFailed
 from simplepro.notifications.errors import SendRefused
 from simplepro.notifications.sms import opted_out, sms_provider
@@ -141,16 +143,31 @@ def _send_sms(message: Message) -> str:
     )  # fmt: skip
 
 
+def _offer(message: Message) -> bool:
+    """Whether it is not about the customer's own move (its unsubscribe link applies)."""
+    event = CATALOGUE.get(message.automatic.split(":", 1)[0]) if message.automatic else None
+    return event is not None and not event.transactional
+
+
 def _send_email(message: Message) -> str:
     conversation = message.conversation
     message_id = f"<message-{message.pk}@simplepro>"
     reply_to = thread_address(conversation)
+    headers = {"Message-ID": message_id}
+    body = message.body
+    if _offer(message):
+        if unsubscribed(message.address):
+            raise SendRefused("The customer unsubscribed from offers and follow-ups.")
+        link = unsubscribe_url(message.address)
+        body += f"\n\n--\nNo more offers or follow-ups from us: {link}"
+        headers |= {"List-Unsubscribe": f"<{link}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}  # fmt: skip
     email = EmailMessage(
         subject=message.subject or f"A message from {company_get().name}",
-        body=message.body,
+        body=body,
         to=[message.address],
         reply_to=[reply_to] if reply_to else None,
-        headers={"Message-ID": message_id},
+        headers=headers,
     )
     email.send()
     return message_id

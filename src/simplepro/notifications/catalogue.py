@@ -27,6 +27,9 @@ class Event:
     by_default: frozenset[str] = frozenset()
     # Sent to a customer (by text or e-mail, from simplepro.messaging.automatic), not to staff.
     for_customers: bool = False
+    # About something the customer booked (a confirmation, a reminder): sent even to those who
+    # unsubscribed. False (offers, follow-ups): carries an unsubscribe link and honours it.
+    transactional: bool = True
 
 
 JOB = ("job.number", "job.customer", "job.start", "job.window", "job.pickup", "job.delivery")
