@@ -80,3 +80,39 @@ def test_presence_changes_are_passed_on_and_readable(make_user: Any, api_as: Any
 def _members(client: Any, thread_id: Any) -> dict[str, str]:
     detail = client.get(f"/api/messages/conversations/{thread_id}").json()
     return {m["name"]: m["presence"] for m in detail["members"]}
+
+
+# Who may send "typing" in the job's thread (the sales persona's customer, led by the crew
+# lead): the same people the API lets read it (tests/test_permissions.py).
+TYPING_IN_JOB_THREAD = {
+    "super_admin": True, "admin": True, "manager": True, "dispatcher": True, "sales": True,
+    "sales2": False, "customer_service": True, "crew_lead": True, "crew_member": False,
+    "crew_member2": False,
+}  # fmt: skip
+
+
+def test_typing_in_a_job_thread_per_persona(moving_company: Any) -> None:
+    from simplepro.messaging.services import job_thread
+
+    people = moving_company.people
+    thread = job_thread(viewer=people["dispatcher"], job=moving_company.job)
+    tokens = {persona: token_for(people[persona])[0] for persona in TYPING_IN_JOB_THREAD}
+
+    async def scenario() -> dict[str, bool]:
+        allowed = {}
+        for persona, token in tokens.items():
+            socket, _ = await open_socket(token=token)
+            await socket.send({"type": "typing", "conversation": str(thread.pk)})
+            await socket.send({"type": "ping"})
+            frame = await socket.frame()
+            allowed[persona] = frame["type"] == "pong"
+            if not allowed[persona]:
+                assert frame == {
+                    "type": "error",
+                    "code": "not_found",
+                    "detail": "No such conversation.",
+                }
+            await socket.close()
+        return allowed
+
+    assert run(scenario()) == TYPING_IN_JOB_THREAD
