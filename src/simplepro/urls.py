@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from simplepro.accounts import views as account_views
+from simplepro import dashboard
 from simplepro.accounts.api import auth_router, company_router, users_router
 from simplepro.audit.api import router as audit_router
 from simplepro.core.api import api
@@ -44,7 +44,7 @@ api.add_router("/messages", messages_router)
 
 urlpatterns = [
     path("api/", api.urls),
-    path("", account_views.DashboardView.as_view(), name="dashboard"),
+    path("", dashboard.DashboardView.as_view(), name="dashboard"),
     path("", include("simplepro.accounts.urls")),
     path("customers/", include("simplepro.customers.urls")),
     path("ops/", include("simplepro.ops.urls")),

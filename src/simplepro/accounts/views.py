@@ -3,7 +3,6 @@ Thin: every write goes through accounts.services, exactly like the API."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +14,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
@@ -29,12 +27,10 @@ from simplepro.accounts.forms import (
 )
 from simplepro.accounts.middleware import WEB_SESSION_KEY
 from simplepro.accounts.models import User
-from simplepro.accounts.permissions import has_permission
 from simplepro.audit.selectors import audit_records
 from simplepro.core.clientip import client_ip
 from simplepro.core.problems import ProblemError
 from simplepro.core.views import PermissionRequiredMixin, add_problem_to_form
-from simplepro.customers.selectors import visible_customers
 
 
 def _user(request: HttpRequest) -> User:
@@ -87,24 +83,6 @@ class LogoutView(LoginRequiredMixin, View):
             )
         logout(request)
         return redirect("login")
-
-
-class DashboardView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        user = _user(request)
-        context: dict[str, Any] = {"company": services.company_get()}
-        if has_permission(user, "customers.view"):
-            customers = visible_customers(viewer=user).filter(archived_at__isnull=True)
-            week_ago = timezone.now() - timedelta(days=7)
-            context["counts"] = {
-                "customers": customers.count(),
-                "leads": customers.filter(status="lead").count(),
-                "active": customers.filter(status="active").count(),
-                "new_this_week": customers.filter(created_at__gte=week_ago).count(),
-            }
-        if has_permission(user, "users.view"):
-            context["user_count"] = User.objects.filter(is_active=True).count()
-        return render(request, "accounts/dashboard.html", context)
 
 
 class AccountView(LoginRequiredMixin, View):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from simplepro.accounts.models import User
 from simplepro.accounts.permissions import customer_scope
@@ -121,3 +122,15 @@ def duplicates_of(customer: Customer) -> list[dict[str, Any]]:
         {"id": m.customer_id, "name": m.customer.name, "matched_on": m.kind, "value": m.value}
         for m in matches
     ]
+
+
+def customer_counts(*, viewer: User) -> dict[str, int]:
+    """The dashboard's tiles: the viewer's customers now, leads, active, new this week."""
+    customers = visible_customers(viewer=viewer).filter(archived_at__isnull=True)
+    week_ago = timezone.now() - timedelta(days=7)
+    return {
+        "customers": customers.count(),
+        "leads": customers.filter(status="lead").count(),
+        "active": customers.filter(status="active").count(),
+        "new_this_week": customers.filter(created_at__gte=week_ago).count(),
+    }
