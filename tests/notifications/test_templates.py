@@ -105,3 +105,21 @@ def test_administrators_edit_wording_in_the_browser(make_user: Any, web_as: Any)
 
 def test_only_administrators_reach_the_wording(make_user: Any, web_as: Any) -> None:
     assert web_as(make_user(Role.DISPATCHER)).get("/notifications/templates/").status_code == 403
+
+
+def test_a_template_that_fails_on_real_values_falls_back_to_the_default(
+    make_user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Checked on save with sample data; a value that breaks it later must not stop the job."""
+    from simplepro.notifications.wording import wordings
+
+    class Unprintable:
+        def __str__(self) -> str:
+            raise ValueError("cannot print this")
+
+    NotificationTemplate.objects.create(event="job_assigned", channel="in_app",
+                                        subject="For {{ job.delivery }}", text="x")  # fmt: skip
+    context = {"job": {"number": "J-1", "delivery": Unprintable()}, "role": "Lead"}
+    worded = wordings("job_assigned", {"in_app"}, context)
+    assert worded["in_app"].subject == "You are on job J-1 (Lead)"
+    assert "notification_template_failed" in [r.message for r in caplog.records]

@@ -10,6 +10,7 @@ the sample data. Both failures are 422s naming the problem.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from simplepro.core.problems import NotFound, invalid
 from simplepro.notifications.catalogue import CATALOGUE, Event
 from simplepro.notifications.models import Channel, NotificationTemplate
 
+logger = logging.getLogger(__name__)
 ENGINE = Engine(autoescape=False)
 HTML_ENGINE = Engine(autoescape=True)
 # Which parts a template has on each channel.
@@ -139,9 +141,22 @@ def wordings(event_key: str, channels: set[str], context: dict[str, Any]) -> dic
         for t in NotificationTemplate.objects.filter(event=event_key, channel__in=channels)
     }
     return {
-        channel: _worded(own.get(channel) or _defaults(event, channel), context, channel)
-        for channel in channels
+        channel: _safely_worded(event, channel, own.get(channel), context) for channel in channels
     }
+
+
+def _safely_worded(
+    event: Event, channel: str, own: dict[str, str] | None, context: dict[str, Any]
+) -> Wording:
+    """The company's wording; if it fails on real values (checked only with sample data on
+    save), the default, logged: a template must never stop the change that tells people."""
+    if own:
+        try:
+            return _worded(own, context, channel)
+        except Exception:
+            logger.exception("notification_template_failed", extra={"event": event.key,
+                                                                    "channel": channel})  # fmt: skip
+    return _worded(_defaults(event, channel), context, channel)
 
 
 def _worded(parts: dict[str, str], context: dict[str, Any], channel: str) -> Wording:
