@@ -116,3 +116,23 @@ def test_typing_in_a_job_thread_per_persona(moving_company: Any) -> None:
         return allowed
 
     assert run(scenario()) == TYPING_IN_JOB_THREAD
+
+
+def test_a_frame_handler_that_fails_leaves_the_socket_up(make_user: Any, monkeypatch: Any) -> None:
+    from simplepro.core import events
+
+    def broken(user_id: Any, frame: dict[str, Any]) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(events.FRAME_HANDLERS, "typing", broken)
+    token = token_for(make_user(Role.DISPATCHER))[0]
+
+    async def scenario() -> None:
+        socket, _ = await open_socket(token=token)
+        await socket.send({"type": "typing", "conversation": "x"})
+        assert (await socket.frame_of("error"))["code"] == "server_error"
+        await socket.send({"type": "ping"})
+        await socket.frame_of("pong")
+        await socket.close()
+
+    run(scenario())

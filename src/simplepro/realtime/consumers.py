@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +44,7 @@ from simplepro.core.events import FRAME_HANDLERS, SIGNALS, session_group, user_g
 from simplepro.core.problems import ProblemError
 from simplepro.realtime.selectors import stream_events, stream_position
 
+logger = logging.getLogger(__name__)
 PROTOCOL = "simplepro.v1"
 TOKEN_PROTOCOL_PREFIX = "bearer."  # noqa: S105  (a prefix, not a secret)
 AUTH_TIMEOUT_SECONDS = 10
@@ -184,6 +186,9 @@ class StreamConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         except ProblemError as problem:
             raise FrameError("not_found" if problem.status == 404 else "refused",
                              problem.explanation) from None  # fmt: skip
+        except Exception:  # a bug in a handler: the socket stays up, the error is logged
+            logger.exception("realtime_frame_failed", extra={"frame_type": kind})
+            raise FrameError("server_error", "That frame could not be handled.") from None
         if signal is None or self.channel_layer is None:
             return
         assert signal.kind in SIGNALS, signal.kind
