@@ -536,3 +536,14 @@ def test_crew_profiles_link_only_crew_users_and_money_reads_as_cents(
     )
     assert made.status_code == 201 and made.json()["hourly_rate"] == "25.00"
     assert made.json()["rating"] == "3.0"
+
+
+def test_working_hours_with_a_utc_offset_are_refused(personas: Any, api_as: Any, crew: Any) -> None:
+    """Found by the API fuzzer: "03:39:44Z" reached the database (a 500 on SQLite)."""
+    api = api_as(personas["dispatcher"])
+    response = api.put_json(
+        f"/api/crew-members/{crew['cy'].pk}/working-hours",
+        {"days": [{"weekday": 5, "start": "03:39:44Z", "end": "09:30:00-09:00"}]},
+    )
+    assert response.status_code == 422
+    assert "without a UTC offset" in response.content.decode()

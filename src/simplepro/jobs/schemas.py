@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from simplepro.customers.schemas import AddressIn
 
@@ -300,8 +300,17 @@ class WorkingDay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     weekday: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday")
-    start: dt.time
+    start: dt.time = Field(description="Wall-clock time in the company's time zone, no offset")
     end: dt.time
+
+    @field_validator("start", "end")
+    @classmethod
+    def _wall_clock(cls, value: dt.time) -> dt.time:
+        # Working hours are the company's local clock; a time with an offset has no meaning
+        # here (and the database could not store it).
+        if value.tzinfo is not None:
+            raise ValueError("a time of day without a UTC offset, e.g. 08:00")
+        return value
 
 
 class WorkingHoursIn(StrictIn):

@@ -27,10 +27,10 @@ from simplepro.messaging.schemas import (
     LeadIn,
     MessageIn,
     MessageOut,
+    MessagesUnreadOut,
     ReadIn,
     ReadOut,
     TeamIn,
-    UnreadOut,
 )
 
 router = Router(tags=["messages"])
@@ -69,7 +69,7 @@ def conversation_list(
     ]
 
 
-@router.get("/unread-count", response={200: UnreadOut, **PROBLEM})
+@router.get("/unread-count", response={200: MessagesUnreadOut, **PROBLEM})
 def unread_count(request: HttpRequest) -> dict[str, int]:
     user = require(request, "messages.use")
     return {"unread": selectors.unread_total(viewer=user)}

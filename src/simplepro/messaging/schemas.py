@@ -88,5 +88,5 @@ class LeadIn(Schema):
     name: str = Field(default="", max_length=200)
 
 
-class UnreadOut(Out):
+class MessagesUnreadOut(Out):
     unread: int

@@ -15,16 +15,16 @@ from simplepro.notifications.schemas import (
     InboxQuery,
     NotificationOut,
     NotificationPageOut,
+    NotificationPreviewOut,
+    NotificationTemplateIn,
+    NotificationTemplateOut,
     PreferenceIn,
     PreferenceOut,
-    PreviewOut,
     PushKeyOut,
     PushRemoveIn,
     PushSubscriptionIn,
     QuietHoursIn,
     QuietHoursOut,
-    TemplateIn,
-    TemplateOut,
     UnreadOut,
 )
 
@@ -113,16 +113,16 @@ def push_unsubscribe(request: HttpRequest, payload: PushRemoveIn) -> Status[None
     return Status(204, None)
 
 
-@router.get("/templates", response={200: list[TemplateOut], **PROBLEM})
+@router.get("/templates", response={200: list[NotificationTemplateOut], **PROBLEM})
 def template_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Administrators: every event on every channel, the company's wording or the default."""
     require(request, "notifications.templates")
     return wording.template_table()
 
 
-@router.put("/templates/{event}/{channel}", response={200: TemplateOut, **PROBLEM})
+@router.put("/templates/{event}/{channel}", response={200: NotificationTemplateOut, **PROBLEM})
 def template_put(
-    request: HttpRequest, event: str, channel: str, payload: TemplateIn
+    request: HttpRequest, event: str, channel: str, payload: NotificationTemplateIn
 ) -> dict[str, Any]:
     """Replace the wording; refused (422) naming an unknown variable or a syntax error."""
     user = require(request, "notifications.templates")
@@ -130,16 +130,18 @@ def template_put(
     return wording.template_row(event, channel)
 
 
-@router.post("/templates/{event}/{channel}/preview", response={200: PreviewOut, **PROBLEM})
+@router.post(
+    "/templates/{event}/{channel}/preview", response={200: NotificationPreviewOut, **PROBLEM}
+)
 def template_preview(
-    request: HttpRequest, event: str, channel: str, payload: TemplateIn
+    request: HttpRequest, event: str, channel: str, payload: NotificationTemplateIn
 ) -> wording.Wording:
     """What the wording would say, with sample data; nothing is saved."""
     require(request, "notifications.templates")
     return wording.template_check(event, channel, payload.dict())
 
 
-@router.delete("/templates/{event}/{channel}", response={200: TemplateOut, **PROBLEM})
+@router.delete("/templates/{event}/{channel}", response={200: NotificationTemplateOut, **PROBLEM})
 def template_delete(request: HttpRequest, event: str, channel: str) -> dict[str, Any]:
     """Back to the default wording."""
     user = require(request, "notifications.templates")

@@ -61,7 +61,7 @@ class DeliveryOut(Out):
     sent_at: datetime | None
 
 
-class TemplateOut(Out):
+class NotificationTemplateOut(Out):
     event: str
     label: str
     channel: str
@@ -74,13 +74,13 @@ class TemplateOut(Out):
     updated_at: datetime | None
 
 
-class TemplateIn(Schema):
+class NotificationTemplateIn(Schema):
     subject: str = ""
     text: str
     html: str = ""
 
 
-class PreviewOut(Out):
+class NotificationPreviewOut(Out):
     subject: str
     text: str
     html: str
