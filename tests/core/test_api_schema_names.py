@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-import simplepro.urls  # noqa: F401  (imports every router and its schemas)
 from pydantic import BaseModel
+
+import simplepro.urls  # noqa: F401  (imports every router and its schemas)
 
 # Bases that carry configuration only and never appear in the API document.
 BASES = {"Strict", "StrictIn"}
