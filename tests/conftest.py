@@ -66,6 +66,7 @@ def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
     # matter and lifted elsewhere; each test has its own counter namespace in Redis.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.API_RATE_LIMITS = "100000/1"
+    settings.LEAD_RATE_LIMITS = settings.LEAD_FORM_RATE_LIMITS = "100000/1"
     settings.RATE_LIMIT_KEY_PREFIX = f"test:{uuid.uuid4().hex}:"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PRIVATE_FILES_ROOT = tmp_path / "files"

@@ -37,6 +37,8 @@ from simplepro.messaging.models import Conversation, Message
 from simplepro.notifications.models import Notification, NotificationTemplate
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
+from simplepro.sales.models import Activity, Lead, LeadForm, Opportunity, OpportunityEstimate
+from simplepro.sales.services import activity_create, opportunity_create
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +170,22 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/messages/conversations/{conversation_id}/read"): (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
     ("POST", "/api/messages/conversations/{conversation_id}/attach"): (422, 422, 422, 422, 403, 403, 422, 403, 403, 403, 401),
     ("POST", "/api/messages/conversations/{conversation_id}/lead"): (422, 422, 422, 403, 403, 403, 422, 403, 403, 403, 401),
+    # the public lead endpoint: no account, a form key (none here)
+    ("POST", "/api/public/leads"):                  (403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("GET", "/api/opportunities"):                  (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("POST", "/api/opportunities"):                 (201, 201, 201, 403, 201, 404, 403, 403, 403, 403, 401),
+    ("GET", "/api/opportunities/board"):            (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("GET", "/api/opportunities/close-reasons"):    (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("GET", "/api/opportunities/{opportunity_id}"): (200, 200, 200, 403, 200, 404, 200, 403, 403, 403, 401),
+    ("PATCH", "/api/opportunities/{opportunity_id}"): (200, 200, 200, 403, 200, 404, 403, 403, 403, 403, 401),
+    ("POST", "/api/opportunities/{opportunity_id}/status"): (200, 200, 200, 403, 200, 404, 403, 403, 403, 403, 401),
+    ("POST", "/api/opportunities/{opportunity_id}/estimates"): (200, 200, 200, 403, 200, 404, 403, 403, 403, 403, 401),
+    ("GET", "/api/activities"):                     (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("POST", "/api/activities"):                    (201, 201, 201, 403, 201, 404, 201, 403, 403, 403, 401),
+    ("POST", "/api/activities/{activity_id}/complete"): (200, 200, 200, 403, 200, 404, 200, 403, 403, 403, 401),
+    ("GET", "/api/lead-forms"):                     (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/lead-forms"):                    (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("PATCH", "/api/lead-forms/{form_id}"):         (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     # quiet hours are each person's own; the wording is the administrators'
     ("GET", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("PUT", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
@@ -232,6 +250,13 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "templates": list(NotificationTemplate.objects.values_list("event", "channel", "text")),
         "conversations": Conversation.objects.count(),
         "messages": Message.objects.count(),
+        "opportunities": list(
+            Opportunity.objects.values_list("pk", "status", "notes", "salesperson_id")
+        ),
+        "activities": list(Activity.objects.values_list("pk", "completed_at").order_by("pk")),
+        "quoted": OpportunityEstimate.objects.count(),
+        "lead_forms": list(LeadForm.objects.values_list("name").order_by("name")),
+        "leads": Lead.objects.count(),
     }
 
 
@@ -284,6 +309,21 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
             "text": "For {{ job.customer }}",
         },
         ("PATCH", "/api/company"): {"name": "Renamed Movers"},
+        ("POST", "/api/public/leads"): {"name": "Web Lead", "email": "web@example.com"},
+        ("POST", "/api/opportunities"): {"customer_id": ids["customer_id"], "move_size": "studio"},
+        ("PATCH", "/api/opportunities/{opportunity_id}"): {"notes": "Gate code 1234"},
+        ("POST", "/api/opportunities/{opportunity_id}/status"): {"status": "contacted"},
+        ("POST", "/api/opportunities/{opportunity_id}/estimates"): {
+            "estimate_id": ids["estimate_id"]
+        },
+        ("POST", "/api/activities"): {
+            "opportunity_id": ids["opportunity_id"],
+            "kind": "note",
+            "subject": "Called",
+        },
+        ("POST", "/api/activities/{activity_id}/complete"): {"outcome": "reached"},
+        ("POST", "/api/lead-forms"): {"name": f"Form {unique}"},
+        ("PATCH", "/api/lead-forms/{form_id}"): {"name": "Renamed form"},
         ("POST", "/api/customers"): {"type": "residential", "name": "New Customer"},
         ("PATCH", "/api/customers/{customer_id}"): {"notes": "changed"},
         ("POST", "/api/estimates/calculate"): {"service": "local", "move_date": "2026-10-13"},
@@ -432,6 +472,14 @@ def test_permission_table(
         estimate_input=EstimateInput(service="local", move_date=datetime.date(2026, 10, 13)),
     )
     job, people = _jobs_setup(owner, customer, personas)
+    # made after the estimate, so the estimate is not quoted for it yet
+    opportunity = opportunity_create(actor=owner, customer=customer, data={})
+    activity = activity_create(
+        actor=owner, opportunity=opportunity, data={"kind": "call", "subject": "Call back"}
+    )
+    lead_form = LeadForm.objects.create(name="Website")
+    people = {**people, "opportunity_id": str(opportunity.pk), "activity_id": str(activity.pk),
+              "form_id": str(lead_form.pk)}  # fmt: skip
     column = PERSONAS.index(persona)
     failures = []
     for (method, path), expected_row in TABLE.items():

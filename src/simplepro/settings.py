@@ -109,6 +109,12 @@ CSRF_TRUSTED_ORIGINS = env_list("SIMPLEPRO_CSRF_TRUSTED_ORIGINS")
 TRUSTED_PROXIES = env_list("SIMPLEPRO_TRUSTED_PROXIES")
 CORS_ALLOWED_ORIGINS = env_list("SIMPLEPRO_CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
+# The lead form's key travels in a header of its own; the sites of each form are allowed on
+# the public lead endpoint by simplepro.sales.cors, from the database.
+CORS_ALLOW_HEADERS = (
+    "accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with",
+    "x-simplepro-form", "idempotency-key", "x-request-id",
+)  # fmt: skip
 PUBLIC_URL = env_str("SIMPLEPRO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Security headers and cookies -------------------------------------------------------
@@ -155,6 +161,7 @@ INSTALLED_APPS = [
     "simplepro.ops",
     "simplepro.notifications",
     "simplepro.messaging",
+    "simplepro.sales",
     "simplepro.realtime",
 ]
 
@@ -334,6 +341,19 @@ MESSAGE_RATE_LIMITS = env_str("SIMPLEPRO_MESSAGE_RATE_LIMITS", "20/10,600/3600")
 # Where customers' e-mail replies arrive (`simplepro receive-mail` listens for it): replies go
 # to local+<thread token>@domain. Empty: customer e-mails carry no reply address of ours.
 INBOUND_EMAIL = env_str("SIMPLEPRO_INBOUND_EMAIL")
+
+# --- Sales: the public lead form -------------------------------------------------------
+# Leads per sender address and per form, in count/seconds windows: a flood is refused with
+# 429 before anything is written (docs/sales-web-form.md).
+LEAD_RATE_LIMITS = env_str("SIMPLEPRO_LEAD_RATE_LIMITS", "5/60,20/3600")
+LEAD_FORM_RATE_LIMITS = env_str("SIMPLEPRO_LEAD_FORM_RATE_LIMITS", "60/60,2000/86400")
+# The optional challenge on the form: "" (off), "turnstile" or "hcaptcha"; the widget's site
+# key (public, put in the form page) and the secret that verifies its tokens. _URL overrides
+# the provider's verification address (a proxy, or a local server in tests).
+LEAD_CHALLENGE = env_str("SIMPLEPRO_LEAD_CHALLENGE")
+LEAD_CHALLENGE_SITE_KEY = env_str("SIMPLEPRO_LEAD_CHALLENGE_SITE_KEY")
+LEAD_CHALLENGE_SECRET = env_secret("SIMPLEPRO_LEAD_CHALLENGE_SECRET")
+LEAD_CHALLENGE_URL = env_str("SIMPLEPRO_LEAD_CHALLENGE_URL")
 
 # --- Web push ---------------------------------------------------------------------------
 # The VAPID key pair's private half (PEM, P-256) that signs push messages. Embedded mode:

@@ -22,6 +22,8 @@ from simplepro.messaging.api import router as messages_router
 from simplepro.notifications import views as notification_views
 from simplepro.notifications import webhooks as notification_webhooks
 from simplepro.notifications.api import router as notifications_router
+from simplepro.sales import api as sales_api
+from simplepro.sales import public_views as sales_public
 
 api.add_router("/auth", auth_router)
 api.add_router("/users", users_router)
@@ -41,6 +43,10 @@ api.add_router("/payroll", jobs_api.payroll_router)
 api.add_router("/checklist-templates", jobs_api.checklist_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/messages", messages_router)
+api.add_router("/public", sales_api.public_router)
+api.add_router("/opportunities", sales_api.opportunities_router)
+api.add_router("/activities", sales_api.activities_router)
+api.add_router("/lead-forms", sales_api.lead_forms_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -50,6 +56,8 @@ urlpatterns = [
     path("ops/", include("simplepro.ops.urls")),
     path("notifications/", include("simplepro.notifications.urls")),
     path("messages/", include("simplepro.messaging.urls")),
+    path("sales/", include("simplepro.sales.urls")),
+    path("f/<str:public_key>/", sales_public.lead_form_page, name="lead-form-page"),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
     path("u/<str:token>/", messaging_unsubscribe.unsubscribe, name="unsubscribe"),

@@ -59,20 +59,38 @@ PRICING = frozenset(
 DISPATCH = frozenset({"jobs.view", "jobs.manage", "crew.view", "crew.manage", "messages.teams"})
 FIELD = frozenset({"jobs.view", "time_off.request"})
 
+# The sales pipeline: salespeople work their own opportunities, managers and administrators
+# all of them; customer service reads them and logs calls. Lead forms and follow-up rules
+# are the administrators'.
+SALES_WORK = frozenset(
+    {"opportunities.view", "opportunities.change", "activities.log", "leads.enter"}
+)
+SALES_SETUP = frozenset({"sales.configure"})
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPER_ADMIN: EVERYONE
     | CUSTOMER_ALL
     | ADMINISTRATION
     | PRICING
     | DISPATCH
-    | CUSTOMER_MESSAGES,
+    | CUSTOMER_MESSAGES
+    | SALES_WORK
+    | SALES_SETUP,
     # Unlike the original, an admin runs the business too: customers included.
-    Role.ADMIN: EVERYONE | CUSTOMER_ALL | ADMINISTRATION | PRICING | DISPATCH | CUSTOMER_MESSAGES,
+    Role.ADMIN: EVERYONE
+    | CUSTOMER_ALL
+    | ADMINISTRATION
+    | PRICING
+    | DISPATCH
+    | CUSTOMER_MESSAGES
+    | SALES_WORK
+    | SALES_SETUP,
     Role.MANAGER: EVERYONE
     | CUSTOMER_ALL
     | PRICING
     | DISPATCH
     | CUSTOMER_MESSAGES
+    | SALES_WORK
     | {"users.view", "audit.view"},
     Role.DISPATCHER: EVERYONE
     | DISPATCH
@@ -81,6 +99,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # A salesperson texts their own customers; texts from unknown numbers are the office's.
     Role.SALES: EVERYONE
     | PRICING
+    | SALES_WORK
     | {
         "customers.view",
         "customers.create",
@@ -92,6 +111,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CUSTOMER_SERVICE: EVERYONE
     | PRICING
     | CUSTOMER_MESSAGES
+    | {"opportunities.view", "activities.log", "leads.enter"}
     | {"customers.view", "customers.change", "customers.create", "users.view", "jobs.view"},
     Role.CREW_LEAD: EVERYONE | FIELD | {"jobs.progress"},
     Role.CREW_MEMBER: EVERYONE | FIELD,
@@ -99,8 +119,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 # Roles whose customer access is limited to the customers assigned to them.
 OWN_CUSTOMERS_ONLY = frozenset({Role.SALES})
+# Roles who see only the opportunities assigned to them (and the activities on those).
+OWN_OPPORTUNITIES_ONLY = frozenset({Role.SALES})
 # Roles who see only the jobs they are assigned to.
 OWN_JOBS_ONLY = frozenset({Role.CREW_LEAD, Role.CREW_MEMBER})
+
+
+def opportunity_readers_filter(salesperson_id: Any) -> Q:
+    """The users who may read an opportunity worked by `salesperson_id`, as a filter on
+    users (who hears of a change to it)."""
+    roles = roles_with("opportunities.view")
+    return Q(role__in=roles - OWN_OPPORTUNITIES_ONLY) | Q(
+        role__in=roles & OWN_OPPORTUNITIES_ONLY, pk=salesperson_id
+    )
+
 
 # Only a super administrator may create, change or deactivate another super administrator.
 PRIVILEGED_ROLES = frozenset({Role.SUPER_ADMIN})

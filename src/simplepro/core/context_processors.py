@@ -12,6 +12,8 @@ from simplepro.accounts.permissions import has_permission
 NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Dashboard", "dashboard", None),
     ("Customers", "customer-list", "customers.view"),
+    ("Sales pipeline", "pipeline-board", "opportunities.view"),
+    ("My day", "my-day", "activities.log"),
     ("Estimates", "estimate-list", "estimates.view"),
     ("Jobs & dispatch", "dispatch-board", "jobs.manage"),
     ("My jobs", "my-jobs", "time_off.request"),
@@ -22,6 +24,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Users", "user-list", "users.manage"),
     ("Company", "company-settings", "company.change"),
     ("Pricing", "ruleset-list", "pricing.manage"),
+    ("Lead forms", "lead-forms", "sales.configure"),
     ("Audit log", "audit-list", "audit.view"),
     ("Background tasks", "task-list", "tasks.view"),
 )

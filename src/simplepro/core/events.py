@@ -51,6 +51,8 @@ KINDS = frozenset(
         "time_off.answered",
         "message.received",
         "conversation.read",
+        "opportunity.changed",
+        "activity.changed",
         "notification.created",
         "notification.read",
     }

@@ -44,6 +44,20 @@ BUILD_INFO = Gauge(
 BUILD_INFO.labels(version=__version__).set(1)
 
 CUSTOMERS_CREATED = Counter("simplepro_customers_created_total", "Customers created.")
+LEADS = Counter(
+    "simplepro_leads_total",
+    "Leads that reached the public lead endpoint, by outcome (received, duplicate, honeypot, "
+    "rate_limited, bad_key, origin_refused, challenge_failed, invalid).",
+    ["outcome"],
+)
+OPPORTUNITIES_CREATED = Counter(
+    "simplepro_opportunities_created_total", "Opportunities created, by lead source.", ["source"]
+)
+OPPORTUNITY_MOVES = Counter(
+    "simplepro_opportunity_moves_total",
+    "Opportunities moved along the pipeline, by status.",
+    ["to"],
+)
 ESTIMATES_CREATED = Counter("simplepro_estimates_created_total", "Estimates saved.")
 JOBS_CREATED = Counter("simplepro_jobs_created_total", "Jobs created.")
 JOB_TRANSITIONS = Counter(

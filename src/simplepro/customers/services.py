@@ -106,9 +106,9 @@ def _snapshot(customer: Customer) -> dict[str, Any]:
     return values
 
 
-def _resolve_salesperson(actor: User, requested: UUID | None, *, given: bool) -> User | None:
+def _resolve_salesperson(actor: User | None, requested: UUID | None, *, given: bool) -> User | None:
     """Who the customer is assigned to. A salesperson's customers are their own."""
-    if sees_own_customers_only(actor):
+    if actor is not None and sees_own_customers_only(actor):
         if given and requested is not None and requested != actor.pk:
             raise Forbidden("A salesperson can only assign customers to themselves.")
         return actor
@@ -129,7 +129,7 @@ def _resolve_salesperson(actor: User, requested: UUID | None, *, given: bool) ->
 
 
 def _build(
-    actor: User, data: Mapping[str, Any], region: str, prefix: str = ""
+    actor: User | None, data: Mapping[str, Any], region: str, prefix: str = ""
 ) -> tuple[Customer, list[FieldError]]:
     clean, errors = normalize(data, region=region, prefix=prefix)
     salesperson_id = clean.pop("assigned_salesperson_id", None)
@@ -142,20 +142,26 @@ def _build(
 
 
 def customer_create(*, actor: User, data: Mapping[str, Any]) -> Customer:
+    with transaction.atomic(durable=True):
+        return customer_insert(actor=actor, data=data)
+
+
+def customer_insert(*, actor: User | None, data: Mapping[str, Any]) -> Customer:
+    """Create inside the caller's transaction (a web lead makes the customer and its
+    opportunity together). `actor` None: the customer came in by itself (the web form)."""
     customer, errors = _build(actor, data, company_get().phone_region)
     if errors:
         raise _invalid(errors)
-    with transaction.atomic(durable=True):
-        customer.save()
-        CustomerLookup.objects.bulk_create(_lookup_rows(customer))
-        audit_record(
-            actor=actor,
-            action="create",
-            entity_type="customer",
-            entity_id=customer.pk,
-            changes=field_changes({}, _snapshot(customer), AUDITED_FIELDS),
-        )
-    metrics.CUSTOMERS_CREATED.inc()
+    customer.save()
+    CustomerLookup.objects.bulk_create(_lookup_rows(customer))
+    audit_record(
+        actor=actor,
+        action="create",
+        entity_type="customer",
+        entity_id=customer.pk,
+        changes=field_changes({}, _snapshot(customer), AUDITED_FIELDS),
+    )
+    transaction.on_commit(metrics.CUSTOMERS_CREATED.inc)
     return customer
 
 

@@ -141,6 +141,21 @@ CATALOGUE: dict[str, Event] = {
             for_customers=True,
         ),
         Event(
+            "lead_assigned",
+            "A lead for you",
+            "New lead: {{ customer }}{% if duplicate %} (an existing customer){% endif %}",
+            "{{ move }}. From {{ source }}.",
+            ("customer", "source", "move", "duplicate"),
+            by_default=EMAIL,
+        ),
+        Event(
+            "activity_assigned",
+            "A sales task for you",
+            "To do: {{ subject }}",
+            "{{ customer }}, {{ due }}. From {{ by }}.",
+            ("subject", "customer", "due", "by"),
+        ),
+        Event(
             "backup_problem",
             "Backups need attention",
             "Backups need attention",

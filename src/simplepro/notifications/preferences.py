@@ -33,7 +33,11 @@ def choosable() -> tuple[str, ...]:
 # Role → event → channels on by default beyond the event's own default.
 ROLE_DEFAULTS: dict[str, dict[str, frozenset[str]]] = {
     # A salesperson on the road wants to know at once that the customer is reading the quote.
-    "sales": {"estimate_viewed": frozenset({Channel.EMAIL})},
+    # A new lead goes cold in minutes: they hear of it by text too (when SMS is on).
+    "sales": {
+        "estimate_viewed": frozenset({Channel.EMAIL}),
+        "lead_assigned": frozenset({Channel.EMAIL, Channel.SMS}),
+    },
 }
 
 

@@ -70,6 +70,11 @@ SAMPLES: dict[str, Any] = {
     "conversation": "job J-1042",
     "excerpt": "We are at the pickup; the elevator is booked until 10.",
     "company": "Bay State Movers",
+    "source": "Website",
+    "move": "2 bedrooms, local move, 14 Jun 2027 (within a week)",
+    "duplicate": "",
+    "subject": "Call new website lead",
+    "due": "Mon 14 Jun, 10:00",
 }
 
 

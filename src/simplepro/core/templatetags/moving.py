@@ -16,3 +16,14 @@ def phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def money(amount: object, currency: str = "") -> str:
+    """1234.5 → "USD 1,234.50" (no amount: empty)."""
+    if amount is None or amount == "":
+        return ""
+    from decimal import Decimal
+
+    text = f"{Decimal(str(amount)):,.2f}"
+    return f"{currency} {text}".strip()

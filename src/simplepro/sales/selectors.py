@@ -1,0 +1,203 @@
+"""Reads of the sales pipeline, always through the viewer's scope: a salesperson sees the
+opportunities they work (and their activities); managers, administrators and customer
+service see all; everyone else nothing. Outside the scope a record is simply not found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any, Literal
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from simplepro.accounts.models import User
+from simplepro.accounts.permissions import OWN_OPPORTUNITIES_ONLY, has_permission
+from simplepro.accounts.services import company_get
+from simplepro.audit.models import AuditRecord
+from simplepro.sales.models import (
+    OPEN_STATUSES,
+    Activity,
+    CloseReason,
+    LeadForm,
+    Opportunity,
+    OpportunityStatus,
+)
+
+
+def visible_opportunities(*, viewer: User) -> QuerySet[Opportunity]:
+    if not has_permission(viewer, "opportunities.view"):
+        return Opportunity.objects.none()
+    if viewer.role in OWN_OPPORTUNITIES_ONLY:
+        return Opportunity.objects.filter(salesperson=viewer)
+    return Opportunity.objects.all()
+
+
+def opportunity_get(*, viewer: User, opportunity_id: UUID) -> Opportunity | None:
+    return (
+        visible_opportunities(viewer=viewer)
+        .select_related("customer", "salesperson", "job")
+        .filter(pk=opportunity_id)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class OpportunityFilters:
+    status: str = ""
+    salesperson: str = ""  # a user id, or "me", or "none"
+    source: str = ""
+    priority: str = ""
+    search: str = ""
+    move_from: dt.date | None = None
+    move_to: dt.date | None = None
+    open_only: bool = False
+
+
+def opportunity_list(*, viewer: User, filters: OpportunityFilters) -> QuerySet[Opportunity]:
+    rows = visible_opportunities(viewer=viewer).select_related("customer", "salesperson")
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.open_only:
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    if filters.salesperson == "me":
+        rows = rows.filter(salesperson=viewer)
+    elif filters.salesperson == "none":
+        rows = rows.filter(salesperson__isnull=True)
+    elif filters.salesperson:
+        rows = rows.filter(salesperson_id=UUID(filters.salesperson))
+    if filters.source:
+        rows = rows.filter(source=filters.source)
+    if filters.priority:
+        rows = rows.filter(priority=filters.priority)
+    if filters.move_from:
+        rows = rows.filter(move_date__gte=filters.move_from)
+    if filters.move_to:
+        rows = rows.filter(move_date__lte=filters.move_to)
+    if filters.search:
+        text = filters.search.strip().lower()
+        rows = rows.filter(Q(customer__search_text__contains=text) | Q(campaign__icontains=text))
+    return rows.order_by("-updated_at", "-created_at")
+
+
+BOARD_LIMIT = 100  # cards per column; the list page has the rest
+
+
+def board(*, viewer: User, filters: OpportunityFilters) -> dict[str, list[Opportunity]]:
+    """The pipeline board: the open columns in full (up to BOARD_LIMIT, most recently
+    changed first) and the closed ones for the last 30 days. One query per column, whatever
+    the number of cards."""
+    since = timezone.now() - dt.timedelta(days=30)
+    columns: dict[str, list[Opportunity]] = {}
+    for status in OpportunityStatus.values:
+        rows = opportunity_list(viewer=viewer, filters=filters).filter(status=status)
+        if status not in OPEN_STATUSES:
+            rows = rows.filter(closed_at__gte=since)
+        columns[status] = list(rows[:BOARD_LIMIT])
+    return columns
+
+
+def visible_activities(*, viewer: User) -> QuerySet[Activity]:
+    if not has_permission(viewer, "opportunities.view"):
+        return Activity.objects.none()
+    if viewer.role in OWN_OPPORTUNITIES_ONLY:
+        return Activity.objects.filter(Q(opportunity__salesperson=viewer) | Q(assignee=viewer))
+    return Activity.objects.all()
+
+
+def activity_get(*, viewer: User, activity_id: UUID) -> Activity | None:
+    return (
+        visible_activities(viewer=viewer)
+        .select_related("opportunity__customer", "assignee")
+        .filter(pk=activity_id)
+        .first()
+    )
+
+
+ActivityState = Literal["overdue", "due_today", "upcoming", "done", "pending"]
+
+
+def _day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Today in the company's time zone, as UTC instants."""
+    zone = zoneinfo.ZoneInfo(company_get().time_zone)
+    local = now.astimezone(zone)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + dt.timedelta(days=1)
+
+
+def activity_list(
+    *,
+    viewer: User,
+    assignee: str = "",
+    state: str = "",
+    opportunity_id: UUID | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Activity]:
+    """`state`: overdue (due before now, not done), due_today (due later today), upcoming
+    (due after today), pending (not done), done."""
+    now = now or timezone.now()
+    rows = visible_activities(viewer=viewer).select_related("opportunity__customer", "assignee")
+    if assignee == "me":
+        rows = rows.filter(assignee=viewer)
+    elif assignee:
+        rows = rows.filter(assignee_id=UUID(assignee))
+    if opportunity_id is not None:
+        rows = rows.filter(opportunity_id=opportunity_id)
+    today_start, tomorrow = _day_bounds(now)
+    if state == "done":
+        return rows.filter(completed_at__isnull=False).order_by("-completed_at")
+    if state:
+        rows = rows.filter(completed_at__isnull=True)
+    if state == "overdue":
+        rows = rows.filter(due_at__lt=now)
+    elif state == "due_today":
+        rows = rows.filter(due_at__gte=now, due_at__lt=tomorrow)
+    elif state == "upcoming":
+        rows = rows.filter(due_at__gte=tomorrow)
+    return rows.order_by("due_at", "created_at")
+
+
+def my_day(*, viewer: User, now: dt.datetime | None = None) -> dict[str, list[Activity]]:
+    """A salesperson's day: overdue, due today, and the next week's, each capped."""
+    now = now or timezone.now()
+    _, tomorrow = _day_bounds(now)
+    week = tomorrow + dt.timedelta(days=7)
+
+    def mine(state: str) -> QuerySet[Activity]:
+        return activity_list(viewer=viewer, assignee="me", state=state, now=now)
+
+    return {
+        "overdue": list(mine("overdue")[:50]),
+        "due_today": list(mine("due_today")[:50]),
+        "upcoming": list(mine("upcoming").filter(due_at__lt=week)[:50]),
+    }
+
+
+def timeline(opportunity: Opportunity) -> list[dict[str, Any]]:
+    """What happened to an opportunity, newest first: its activities, its quotes and the
+    audit trail of its changes (status moves, reassignments)."""
+    activities = opportunity.activities.select_related("assignee", "completed_by")
+    records = AuditRecord.objects.filter(
+        entity_type="opportunity", entity_id=str(opportunity.pk)
+    ).select_related("actor")
+    entries: list[dict[str, Any]] = [
+        *({"at": a.completed_at or a.created_at, "kind": "activity", "activity": a}
+          for a in activities),
+        *({"at": link.linked_at, "kind": "quote", "estimate": link.estimate}
+          for link in opportunity.quotes.select_related("estimate")),
+        *({"at": record.at, "kind": "change", "record": record} for record in records),
+    ]  # fmt: skip
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    return entries
+
+
+def close_reasons(kind: str) -> list[CloseReason]:
+    return list(CloseReason.objects.filter(kind=kind, is_active=True))
+
+
+def lead_form_for_key(public_key: str) -> LeadForm | None:
+    if not public_key or len(public_key) > 40:
+        return None
+    return LeadForm.objects.filter(public_key=public_key, is_active=True).first()
