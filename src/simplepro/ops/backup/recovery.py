@@ -73,6 +73,7 @@ def _graph() -> list[tuple[type[models.Model], str]]:
     from simplepro.estimates.models import Estimate, EstimateVersion
     from simplepro.jobs.models import Assignment, Job, TimeEntry
     from simplepro.messaging.models import Conversation, Member, Message
+    from simplepro.sales.models import Activity, FunnelEvent, Lead, Opportunity, OpportunityEstimate
 
     return [
         (Customer, "pk"),
@@ -88,6 +89,12 @@ def _graph() -> list[tuple[type[models.Model], str]]:
         (Message, "conversation__job__customer"),
         (Member, "conversation__customer"),
         (Member, "conversation__job__customer"),
+        # the moves they considered: opportunities, their quotes, leads, activities, funnel
+        (Opportunity, "customer"),
+        (OpportunityEstimate, "opportunity__customer"),
+        (Lead, "customer"),
+        (Activity, "opportunity__customer"),
+        (FunnelEvent, "opportunity__customer"),
     ]
 
 
