@@ -245,3 +245,13 @@ def test_the_pages_render_for_a_salesperson(
     )
     assert web_as(personas["crew_lead"]).get("/sales/").status_code == 403
     assert client.get("/sales/forms/").status_code == 403
+
+
+def test_an_activity_due_without_a_utc_offset_is_a_422(
+    opportunity: Opportunity, personas: dict[str, User]
+) -> None:
+    response = ApiClient(personas["sales"]).post_json("/api/activities", {
+        "opportunity_id": str(opportunity.pk), "kind": "call", "due_at": "2027-06-14T10:00:00",
+    })  # fmt: skip
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "due_at"
+    assert not Activity.objects.filter(kind="call").exists()

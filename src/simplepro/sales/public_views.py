@@ -75,9 +75,12 @@ def lead_form_page(request: HttpRequest, public_key: str) -> HttpResponse:
         raise Http404("No such form.")
     if request.method == "GET":
         return _page(request, form, values=request.GET)
+    origin = request.headers.get("Origin", "")
+    if origin.lower() == f"{request.scheme}://{request.get_host()}".lower():
+        origin = ""  # this page posting to itself (from the frame): not a foreign site
     try:
         intake.lead_from_web(
-            public_key=public_key, origin=request.headers.get("Origin", ""),
+            public_key=public_key, origin=origin,
             ip=client_ip(request), read=lambda: _read(request),
         )  # fmt: skip
     except intake.LeadRefused as refused:

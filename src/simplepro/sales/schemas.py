@@ -6,7 +6,7 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import EmailStr
+from pydantic import AwareDatetime, EmailStr
 
 from simplepro.accounts.schemas import Out, StrictIn
 
@@ -210,7 +210,8 @@ class ActivityIn(StrictIn):
     kind: ActivityKindName
     subject: str = Field("", max_length=200)
     description: str = Field("", max_length=5000)
-    due_at: datetime | None = None
+    # With its UTC offset: a bare time would be read in the server's zone, not the person's.
+    due_at: AwareDatetime | None = None
     assignee_id: UUID | None = None
     outcome: OutcomeName | None = None
 
