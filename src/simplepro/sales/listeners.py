@@ -36,7 +36,7 @@ def _latest_total(estimate: Estimate) -> Any:
 
 def _locked(opportunity: Opportunity) -> Opportunity:
     return (
-        Opportunity.objects.select_for_update()
+        Opportunity.objects.select_for_update(of=("self",))
         .select_related("customer", "salesperson")
         .get(pk=opportunity.pk)
     )

@@ -78,7 +78,7 @@ def next_in_rotation() -> User | None:
     if not people:
         return None
     SalesTurn.objects.get_or_create(pk=1)
-    turn = SalesTurn.objects.select_for_update().get(pk=1)
+    turn = SalesTurn.objects.select_for_update(of=("self",)).get(pk=1)
     after = [p for p in people if turn.last_user_id is not None and p.pk > turn.last_user_id]
     chosen = after[0] if after else people[0]
     turn.last_user = chosen
@@ -243,7 +243,7 @@ def opportunity_create(
 
 def _locked(opportunity: Opportunity) -> Opportunity:
     return (
-        Opportunity.objects.select_for_update()
+        Opportunity.objects.select_for_update(of=("self",))
         .select_related("customer", "salesperson")
         .get(pk=opportunity.pk)
     )
@@ -502,7 +502,7 @@ def activity_complete(*, actor: User, activity: Activity, outcome: str, note: st
         raise invalid("outcome", "invalid_choice", f"Choose one of: {', '.join(Outcome.values)}.")
     with transaction.atomic(durable=True):
         activity = (
-            Activity.objects.select_for_update()
+            Activity.objects.select_for_update(of=("self",))
             .select_related("opportunity__customer")
             .get(pk=activity.pk)
         )
