@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 
 from simplepro import __version__
 from simplepro.core.env import (
@@ -111,10 +112,7 @@ CORS_ALLOWED_ORIGINS = env_list("SIMPLEPRO_CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
 # The lead form's key travels in a header of its own; the sites of each form are allowed on
 # the public lead endpoint by simplepro.sales.cors, from the database.
-CORS_ALLOW_HEADERS = (
-    "accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with",
-    "x-simplepro-form", "idempotency-key", "x-request-id",
-)  # fmt: skip
+CORS_ALLOW_HEADERS = (*cors_default_headers, "x-simplepro-form", "idempotency-key", "x-request-id")
 PUBLIC_URL = env_str("SIMPLEPRO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Security headers and cookies -------------------------------------------------------
@@ -351,6 +349,10 @@ LEAD_FORM_RATE_LIMITS = env_str("SIMPLEPRO_LEAD_FORM_RATE_LIMITS", "60/60,2000/8
 # key (public, put in the form page) and the secret that verifies its tokens. _URL overrides
 # the provider's verification address (a proxy, or a local server in tests).
 LEAD_CHALLENGE = env_str("SIMPLEPRO_LEAD_CHALLENGE")
+if LEAD_CHALLENGE not in ("", "turnstile", "hcaptcha"):
+    raise ConfigurationError(
+        f"SIMPLEPRO_LEAD_CHALLENGE={LEAD_CHALLENGE!r}: use turnstile, hcaptcha, or leave it unset"
+    )
 LEAD_CHALLENGE_SITE_KEY = env_str("SIMPLEPRO_LEAD_CHALLENGE_SITE_KEY")
 LEAD_CHALLENGE_SECRET = env_secret("SIMPLEPRO_LEAD_CHALLENGE_SECRET")
 LEAD_CHALLENGE_URL = env_str("SIMPLEPRO_LEAD_CHALLENGE_URL")

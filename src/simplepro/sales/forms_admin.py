@@ -12,7 +12,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import escape
 
-from simplepro.accounts.models import Role, User
+from simplepro.accounts.models import User
+from simplepro.accounts.selectors import salespeople
 from simplepro.audit.services import audit_record, field_changes
 from simplepro.core.problems import FieldError, ProblemError
 from simplepro.sales.models import LeadForm
@@ -44,12 +45,9 @@ def _validate(data: Mapping[str, Any]) -> dict[str, Any]:
                 errors.append({"field": f"allowed_origins[{index}]", "code": "invalid_origin",
                                "message": str(exc)})  # fmt: skip
         clean["allowed_origins"] = list(dict.fromkeys(origins))
-    if clean.get("salesperson_id") is not None:
-        allowed = (Role.SALES, Role.MANAGER, Role.ADMIN, Role.SUPER_ADMIN)
-        if not User.objects.filter(
-            pk=clean["salesperson_id"], is_active=True, role__in=allowed
-        ).exists():
-            errors.append({"field": "salesperson_id", "code": "invalid_choice",
+    chosen = clean.get("salesperson_id")
+    if chosen is not None and not salespeople().filter(pk=chosen).exists():
+        errors.append({"field": "salesperson_id", "code": "invalid_choice",
                            "message": "No active salesperson has this id."})  # fmt: skip
     if errors:
         raise ProblemError(422, "The lead form has invalid fields.", errors=errors)

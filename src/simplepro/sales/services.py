@@ -24,6 +24,7 @@ from simplepro.accounts.permissions import (
     OWN_OPPORTUNITIES_ONLY,
     opportunity_readers_filter,
 )
+from simplepro.accounts.selectors import salespeople
 from simplepro.accounts.services import company_get
 from simplepro.audit.services import audit_record, field_changes
 from simplepro.core import metrics
@@ -48,6 +49,9 @@ from simplepro.sales.models import (
 )
 
 S = OpportunityStatus
+# A done activity of these kinds with these outcomes means someone spoke to the customer.
+CONTACT_KINDS = frozenset({"call", "email", "text", "meeting"})
+CONTACT_OUTCOMES = frozenset({"reached", "callback_requested", "converted"})
 # What a person may set on an opportunity directly (status has its own service).
 EDITABLE_FIELDS = (
     "service", "move_date", "flexibility", "move_size", "origin", "destination", "source",
@@ -94,10 +98,7 @@ def _salesperson(actor: User | None, requested: UUID | None, customer: Customer)
             raise Forbidden("A salesperson can only work their own opportunities.")
         return actor
     if requested is not None:
-        person = User.objects.filter(
-            pk=requested, is_active=True, role__in=[Role.SALES, Role.MANAGER, Role.ADMIN,
-                                                    Role.SUPER_ADMIN]
-        ).first()  # fmt: skip
+        person = salespeople().filter(pk=requested).first()
         if person is None:
             raise invalid("salesperson_id", "invalid_choice", "No active salesperson has this id.")
         return person
@@ -515,17 +516,20 @@ def activity_complete(*, actor: User, activity: Activity, outcome: str, note: st
         if note:
             activity.description = (activity.description + "\n\n" + note).strip()
         activity.save()
-        opportunity = activity.opportunity
+        # Locked before it may move along the pipeline: a status change racing this one
+        # must not be overwritten by a stale copy.
+        opportunity = _locked(activity.opportunity)
         _touch(opportunity, now)
         audit_record(
             actor=actor, action="complete_activity", entity_type="opportunity",
             entity_id=opportunity.pk,
             changes={"activity": {"before": activity.subject, "after": outcome}},
         )  # fmt: skip
-        if opportunity.status == S.OPEN and activity.kind in ("call", "email", "text",
-                                                               "meeting") and outcome in (
-            "reached", "callback_requested", "converted"
-        ):  # fmt: skip
+        if (
+            opportunity.status == S.OPEN
+            and activity.kind in CONTACT_KINDS
+            and outcome in CONTACT_OUTCOMES
+        ):
             # Someone spoke to the customer: the pipeline says so without a second click.
             pipeline_move(opportunity, S.CONTACTED, actor=actor)
         publish_on_commit(

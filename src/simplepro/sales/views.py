@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from simplepro.accounts.models import Role, User
+from simplepro.accounts.models import User
 from simplepro.accounts.permissions import OWN_OPPORTUNITIES_ONLY, has_permission
+from simplepro.accounts.selectors import salespeople
 from simplepro.accounts.services import company_get
 from simplepro.core.problems import ProblemError
 from simplepro.core.views import PermissionRequiredMixin
@@ -63,8 +64,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 
 def _salespeople() -> list[User]:
-    allowed = (Role.SALES, Role.MANAGER, Role.ADMIN, Role.SUPER_ADMIN)
-    return list(User.objects.filter(is_active=True, role__in=allowed).order_by("first_name"))
+    return list(salespeople().order_by("first_name", "username"))
 
 
 def _filters(request: HttpRequest) -> selectors.OpportunityFilters:
@@ -148,10 +148,10 @@ class OpportunityDetailView(PermissionRequiredMixin, View):
             "timeline": selectors.timeline(opportunity),
             "pending": opportunity.activities.pending().select_related("assignee"),
             "quotes": estimate_list(viewer=viewer).filter(pk__in=linked),
-            "unlinked": estimate_list(viewer=viewer, customer_id=opportunity.customer_id)
-            .exclude(pk__in=linked)
-            .filter(opportunity_link__isnull=True),
-            "leads": opportunity.leads.select_related("form"),
+            "unlinked": estimate_list(viewer=viewer, customer_id=opportunity.customer_id).filter(
+                opportunity_link__isnull=True
+            ),
+            "leads": opportunity.leads.select_related("form", "entered_by"),
             "allowed": [(s, OpportunityStatus(s).label) for s in opportunity.allowed_next()],
             "lost_reasons": selectors.close_reasons("lost"),
             "cancel_reasons": selectors.close_reasons("cancelled"),
