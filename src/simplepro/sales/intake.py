@@ -177,7 +177,6 @@ def lead_take(
             opportunity=opportunity, matched_by=matched_by, entered_by=actor,
         )  # fmt: skip
         services.funnel_record(opportunity, FunnelStage.LEAD, at=lead.received_at)
-    metrics.LEADS.labels(outcome="duplicate" if matched_by else "received").inc()
     return lead
 
 
@@ -208,6 +207,19 @@ def _open_or_join(
 
 
 def lead_from_web(*, public_key: str, origin: str, ip: str, read: Callable[[], Any]) -> uuid.UUID:
+    """A lead from the website (the API or the hosted form), counted by outcome in
+    simplepro_leads_total. Raises LeadRefused, or ProblemError for bad fields."""
+    try:
+        return _web_lead(public_key=public_key, origin=origin, ip=ip, read=read)
+    except LeadRefused as refused:
+        metrics.LEADS.labels(outcome=refused.outcome).inc()
+        raise
+    except ProblemError:
+        metrics.LEADS.labels(outcome="invalid").inc()
+        raise
+
+
+def _web_lead(*, public_key: str, origin: str, ip: str, read: Callable[[], Any]) -> uuid.UUID:
     """The public endpoint's work, in the order that keeps a flood cheap: limits and key
     first, then the body, the honeypot, the challenge, and only then the database. The id
     answered for a bot caught by the honeypot is made up: it learns nothing."""
@@ -231,4 +243,5 @@ def lead_from_web(*, public_key: str, origin: str, ip: str, read: Callable[[], A
         fields["flexibility"] = Flexibility.FLEXIBLE
     utm = {key: getattr(payload, key) for key in UTM_KEYS}
     lead = lead_take(fields=fields, form=form, source=payload.source or form.source, utm=utm)
+    metrics.LEADS.labels(outcome="duplicate" if lead.is_duplicate else "received").inc()
     return lead.pk

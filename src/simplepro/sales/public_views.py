@@ -15,7 +15,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from simplepro.accounts.services import company_get
-from simplepro.core import metrics
 from simplepro.core.clientip import client_ip
 from simplepro.core.middleware import SecurityHeadersMiddleware
 from simplepro.core.problems import ProblemError
@@ -84,11 +83,9 @@ def lead_form_page(request: HttpRequest, public_key: str) -> HttpResponse:
             ip=client_ip(request), read=lambda: _read(request),
         )  # fmt: skip
     except intake.LeadRefused as refused:
-        metrics.LEADS.labels(outcome=refused.outcome).inc()
         return _page(request, form, values=request.POST, refused=refused.detail,
                      status=refused.status)  # fmt: skip
     except ProblemError as problem:
-        metrics.LEADS.labels(outcome="invalid").inc()
         errors = {e["field"]: e["message"] for e in problem.errors}
         return _page(request, form, values=request.POST, errors=errors, status=422)
     return _page(request, form, received=True)
