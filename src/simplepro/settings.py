@@ -412,6 +412,17 @@ SCHEDULES = {
     "SIMPLEPRO_SCHEDULE_CUSTOMER_REMINDERS": env_str(
         "SIMPLEPRO_SCHEDULE_CUSTOMER_REMINDERS", "5 * * * *"
     ),
+    # Sales: delayed follow-up steps the queue lost and no-activity rules; task reminders;
+    # the 08:00 summaries and the quote reminders (each sent at its company-time hour);
+    # opportunities gone quiet.
+    "SIMPLEPRO_SCHEDULE_FOLLOW_UPS": env_str("SIMPLEPRO_SCHEDULE_FOLLOW_UPS", "*/5 * * * *"),
+    "SIMPLEPRO_SCHEDULE_SALES_REMINDERS": env_str(
+        "SIMPLEPRO_SCHEDULE_SALES_REMINDERS", "*/10 * * * *"
+    ),
+    "SIMPLEPRO_SCHEDULE_SALES_MORNING": env_str("SIMPLEPRO_SCHEDULE_SALES_MORNING", "2 * * * *"),
+    "SIMPLEPRO_SCHEDULE_STALE_OPPORTUNITIES": env_str(
+        "SIMPLEPRO_SCHEDULE_STALE_OPPORTUNITIES", "20 */6 * * *"
+    ),
 }
 
 # --- Backups (simplepro backup; simplepro.ops.backup) ----------------------------------------

@@ -58,6 +58,18 @@ OPPORTUNITY_MOVES = Counter(
     "Opportunities moved along the pipeline, by status.",
     ["to"],
 )
+RULE_RUNS = Counter(
+    "simplepro_follow_up_rule_runs_total",
+    "Follow-up rules run for an event, by rule (its key; custom for the company's own) and "
+    "whether its conditions held.",
+    ["rule", "matched"],
+)
+RULE_STEPS = Counter(
+    "simplepro_follow_up_steps_total",
+    "Follow-up rule actions carried out, by action and what became of them (done, skipped, "
+    "failed).",
+    ["action", "status"],
+)
 ESTIMATES_CREATED = Counter("simplepro_estimates_created_total", "Estimates saved.")
 JOBS_CREATED = Counter("simplepro_jobs_created_total", "Jobs created.")
 JOB_TRANSITIONS = Counter(

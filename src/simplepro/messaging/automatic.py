@@ -24,6 +24,7 @@ from django.utils import timezone
 from simplepro.accounts.services import company_get
 from simplepro.core.events import listen
 from simplepro.core.problems import ProblemError
+from simplepro.customers.models import Customer
 from simplepro.jobs.events import job_context
 from simplepro.jobs.models import Job, JobStatus
 from simplepro.jobs.reminders import REMINDED_STATUSES, REMINDER_HOUR
@@ -41,35 +42,26 @@ ON_STATUS = {
 }
 
 
-def customer_message_send(*, job: Job, event: str, key: str) -> Message | None:
-    """Word `event` for the job's customer and queue it in their thread, once per `key`
-    (stored as `event:key`, so what it was is read back from the message)."""
+def customer_send(
+    *, customer: Customer, event: str, key: str, context: dict[str, Any], channel: str = ""
+) -> Message | None:
+    """Word `event` for `customer` and queue it in their thread, once per `key` (stored as
+    `event:key`, so what it was is read back from the message); None when it was sent
+    before. `channel` ("email" or "sms") insists on one, else the thread's usual one.
+    Raises ProblemError saying why the customer cannot be reached (no address, SMS off,
+    texted STOP, unsubscribed from what is not transactional)."""
     key = f"{event}:{key}"
-    conversation = customer_thread(customer=job.customer)
+    conversation = customer_thread(customer=customer)
     if conversation.messages.filter(automatic=key).exists():
         return None
-    try:
-        fields = outbound.reply_fields(conversation)
-    except ProblemError as problem:
-        logger.info("customer_message_skipped", extra={"event": event, "job": job.number,
-                                                       "why": problem.explanation})  # fmt: skip
-        return None
-    crew = ", ".join(
-        job.assignments.exclude(crew_member=None)
-        .order_by("role")
-        .values_list("crew_member__name", flat=True)
-    )
-    context: dict[str, Any] = {**job_context(job), "customer": job.customer.name,
-                               "company": company_get().name, "crew": crew}  # fmt: skip
-    channel = fields["channel"]
+    fields = outbound.reply_fields(conversation, channel=channel)
     if (
         not CATALOGUE[event].transactional
-        and channel == Message.Channel.EMAIL
+        and fields["channel"] == Message.Channel.EMAIL
         and unsubscribed(fields["address"])
     ):
-        logger.info("customer_message_skipped", extra={"event": event, "why": "unsubscribed"})
-        return None
-    worded = wordings(event, {channel}, context)[channel]
+        raise ProblemError(409, f"{fields['address']} unsubscribed from these messages.")
+    worded = wordings(event, {fields["channel"]}, context)[fields["channel"]]
     message = Message.objects.create(
         conversation=conversation, body=worded.text, subject=worded.subject, automatic=key,
         **fields,
@@ -77,6 +69,24 @@ def customer_message_send(*, job: Job, event: str, key: str) -> Message | None:
     announce(message)
     outbound.send_on_commit(message)
     return message
+
+
+def customer_message_send(*, job: Job, event: str, key: str) -> Message | None:
+    """`event` about `job` to its customer, once per `key`; skipped (and logged) when the
+    customer cannot be reached: the job's own change must go through."""
+    crew = ", ".join(
+        job.assignments.exclude(crew_member=None)
+        .order_by("role")
+        .values_list("crew_member__name", flat=True)
+    )
+    context: dict[str, Any] = {**job_context(job), "customer": job.customer.name,
+                               "company": company_get().name, "crew": crew}  # fmt: skip
+    try:
+        return customer_send(customer=job.customer, event=event, key=key, context=context)
+    except ProblemError as problem:
+        logger.info("customer_message_skipped", extra={"event": event, "job": job.number,
+                                                       "why": problem.explanation})  # fmt: skip
+        return None
 
 
 @listen("job.status_changed")

@@ -50,14 +50,16 @@ def _first(customer: Customer, kind: str) -> str:
     )
 
 
-def reply_fields(conversation: Conversation) -> dict[str, Any]:
-    """Channel and address of a message to the customer of `conversation`; 422 naming why
-    when there is no way to reach them."""
+def reply_fields(conversation: Conversation, *, channel: str = "") -> dict[str, Any]:
+    """Channel and address of a message to the customer of `conversation` (on `channel`
+    only, when given); 422 naming why when there is no way to reach them."""
     last = (
         conversation.messages.filter(direction=Message.Direction.INBOUND)
         .order_by("-id")
         .values("channel", "address")
         .first()
+        if conversation.pk  # a thread not started yet (a rule's test run) has no history
+        else None
     )
     choices: list[tuple[str, str]] = []
     if last:
@@ -69,19 +71,23 @@ def reply_fields(conversation: Conversation) -> dict[str, Any]:
         by_email = "@" in conversation.address
         choices.append((Message.Channel.EMAIL if by_email else Message.Channel.SMS,
                         conversation.address))  # fmt: skip
+    if channel:
+        choices = [choice for choice in choices if choice[0] == channel]
     reasons = []
-    for channel, address in choices:
+    for chosen, address in choices:
         if not address:
             continue
-        if channel == Message.Channel.SMS and sms_provider() is None:
+        if chosen == Message.Channel.SMS and sms_provider() is None:
             reasons.append("SMS is off")
             continue
-        if channel == Message.Channel.SMS and opted_out(address):
+        if chosen == Message.Channel.SMS and opted_out(address):
             reasons.append(f"{address} texted STOP")
             continue
-        return {"direction": Message.Direction.OUTBOUND, "channel": channel, "address": address,
+        return {"direction": Message.Direction.OUTBOUND, "channel": chosen, "address": address,
                 "status": Message.Status.QUEUED}  # fmt: skip
-    why = "; ".join(dict.fromkeys(reasons)) or "no phone or e-mail on file"
+    nothing = f"no {'phone' if channel == 'sms' else 'e-mail'} on file" if channel else (
+        "no phone or e-mail on file")  # fmt: skip
+    why = "; ".join(dict.fromkeys(reasons)) or nothing
     raise invalid("body", "unreachable", f"This customer cannot be written to: {why}.")
 
 

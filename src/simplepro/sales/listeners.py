@@ -19,8 +19,8 @@ from typing import Any
 from simplepro.core.events import listen
 from simplepro.estimates.models import Estimate
 from simplepro.jobs.models import Job, JobStatus
-from simplepro.sales import services
-from simplepro.sales.models import FunnelStage, Opportunity, OpportunityStatus
+from simplepro.sales import automation, services
+from simplepro.sales.models import FunnelStage, Opportunity, OpportunityStatus, RuleTrigger
 
 logger = logging.getLogger(__name__)
 S = OpportunityStatus
@@ -74,6 +74,12 @@ def quote_sent(data: dict[str, Any]) -> None:
     )  # fmt: skip
     if opportunity.status in (S.OPEN, S.CONTACTED):
         _advance(opportunity, S.QUOTED)
+    version = estimate.versions.order_by("-number").values_list("number", flat=True).first()
+    automation.fire(
+        RuleTrigger.QUOTE_SENT, opportunity.pk,
+        occasion=f"quote_sent:{estimate.pk}:v{version}",
+        event={"quote_total": str(total) if total is not None else None},
+    )  # fmt: skip
 
 
 @listen("estimate.viewed")
@@ -82,6 +88,9 @@ def quote_viewed(data: dict[str, Any]) -> None:
     if found is not None:
         services.activity_insert(
             actor=None, opportunity=found, kind="note", subject="The customer opened the quote"
+        )
+        automation.fire(
+            RuleTrigger.QUOTE_VIEWED, found.pk, occasion=f"quote_viewed:{data['estimate']['id']}"
         )
 
 

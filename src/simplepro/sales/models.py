@@ -275,6 +275,9 @@ class Activity(models.Model):
     )  # fmt: skip
     # Made by a follow-up rule (its key), not by a person.
     automatic = models.CharField(max_length=60, blank=True)
+    # When its assignee was told it is coming up, and that it is overdue (each once).
+    upcoming_reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_reminded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -375,3 +378,102 @@ class CloseReason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RuleTrigger(models.TextChoices):
+    OPPORTUNITY_CREATED = "opportunity_created", "An opportunity is created"
+    STATUS_CHANGED = "status_changed", "Its status changes"
+    QUOTE_SENT = "quote_sent", "A quote is sent"
+    QUOTE_VIEWED = "quote_viewed", "The customer opens the quote"
+    ACTIVITY_COMPLETED = "activity_completed", "An activity is completed"
+    NO_ACTIVITY = "no_activity", "Nothing happens for some days"
+
+
+class FollowUpRule(models.Model):
+    """When `trigger` happens to an opportunity and every condition holds, do the actions in
+    order, each after its delay (simplepro.sales.rules says what they may contain). The
+    shipped defaults have a `key`; the company edits them like its own."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.SlugField(max_length=60, blank=True)
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=500, blank=True)
+    trigger = models.CharField(max_length=20, choices=RuleTrigger.choices)
+    # For no_activity: how many quiet days before it fires.
+    inactive_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    conditions = models.JSONField(default=list, blank=True)
+    actions = models.JSONField(default=list)
+    # Lower runs first when several rules answer one event.
+    position = models.PositiveSmallIntegerField(default=10)
+    is_active = models.BooleanField(default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("position", "name")
+        indexes: ClassVar = [models.Index(fields=["trigger", "is_active"], name="rule_trigger_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleRun(models.Model):
+    """One rule answering one event for one opportunity: whether it matched (and why not),
+    and its actions as steps. `occasion` makes a run happen once per event (a retried
+    task, a no-activity spell seen by two sweeps)."""
+
+    id = models.BigAutoField(primary_key=True)
+    rule = models.ForeignKey(FollowUpRule, on_delete=models.CASCADE, related_name="runs")
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="rule_runs")
+    trigger = models.CharField(max_length=20, choices=RuleTrigger.choices)
+    occasion = models.CharField(max_length=120)
+    # The event's facts (event.new_status…) and the opportunity's status at the time, read
+    # again when a delayed step is due.
+    event = models.JSONField(default=dict)
+    matched = models.BooleanField()
+    why_not = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-at",)
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["rule", "opportunity", "occasion"], name="rule_run_once")
+        ]
+        indexes: ClassVar = [models.Index(fields=["opportunity", "-at"], name="rule_run_opp_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} on {self.opportunity_id}"
+
+
+class RuleStep(models.Model):
+    """One action of a run, done when due: by a scheduled task at `due_at`, or by the sweep
+    that catches any the queue lost. Only a pending step is ever done, under a row lock."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    id = models.BigAutoField(primary_key=True)
+    run = models.ForeignKey(RuleRun, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    action = models.JSONField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # What it did ("call 'Call new website lead' for Dana") or why it was skipped.
+    outcome = models.CharField(max_length=300, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("run", "position")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["run", "position"], name="rule_step_once")
+        ]
+        indexes: ClassVar = [models.Index(fields=["status", "due_at"], name="rule_step_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.position} {self.status}"

@@ -75,6 +75,11 @@ def active_salespeople() -> list[User]:
     return list(User.objects.filter(is_active=True, role=Role.SALES).order_by("pk"))
 
 
+def _turn_after(people: list[User], last_id: Any) -> User:
+    after = [p for p in people if last_id is not None and p.pk > last_id]
+    return after[0] if after else people[0]
+
+
 def next_in_rotation() -> User | None:
     """The next salesperson in turn (by id order, wrapping). The turn row is locked until
     the caller's transaction ends, so two leads arriving together go to two people."""
@@ -83,11 +88,19 @@ def next_in_rotation() -> User | None:
         return None
     SalesTurn.objects.get_or_create(pk=1)
     turn = SalesTurn.objects.select_for_update(of=("self",)).get(pk=1)
-    after = [p for p in people if turn.last_user_id is not None and p.pk > turn.last_user_id]
-    chosen = after[0] if after else people[0]
+    chosen = _turn_after(people, turn.last_user_id)
     turn.last_user = chosen
     turn.save(update_fields=["last_user"])
     return chosen
+
+
+def rotation_peek() -> User | None:
+    """Whose turn is next, without taking it (a rule's test run)."""
+    people = active_salespeople()
+    if not people:
+        return None
+    last = SalesTurn.objects.filter(pk=1).values_list("last_user_id", flat=True).first()
+    return _turn_after(people, last)
 
 
 def _salesperson(actor: User | None, requested: UUID | None, customer: Customer) -> User | None:
@@ -134,8 +147,9 @@ def opportunity_audience(opportunity: Opportunity) -> list[UUID]:
     return list(User.objects.filter(who, is_active=True).values_list("pk", flat=True))
 
 
-def announce(opportunity: Opportunity, *, actor: User | None, what: str) -> None:
-    data = {
+def announce(opportunity: Opportunity, *, actor: User | None, what: str, **extra: Any) -> None:
+    """`opportunity.changed` to its readers (and to the follow-up rules, which listen)."""
+    data = {**extra,
         "opportunity": {
             "id": opportunity.pk,
             "status": opportunity.status,
@@ -283,6 +297,23 @@ def opportunity_update(
     return opportunity
 
 
+def salesperson_assign(opportunity: Opportunity, person: User, *, actor: User | None) -> None:
+    """Give a locked opportunity (and, when it has none, its customer) to `person`."""
+    before = opportunity.salesperson_id
+    opportunity.salesperson = person
+    opportunity.save(update_fields=["salesperson", "updated_at"])
+    if opportunity.customer.assigned_salesperson_id is None:
+        Customer.objects.filter(pk=opportunity.customer_id).update(assigned_salesperson=person)
+    audit_record(
+        actor=actor, action="update", entity_type="opportunity", entity_id=opportunity.pk,
+        changes={"salesperson_id": {"before": str(before) if before else None,
+                                    "after": str(person.pk)}},
+    )  # fmt: skip
+    announce(opportunity, actor=actor, what="reassigned")
+    if person != actor:
+        _notify_new(opportunity)
+
+
 def _require_reason(status: str, reason: str) -> None:
     if status not in (S.LOST, S.CANCELLED):
         return
@@ -350,7 +381,7 @@ def pipeline_move(
         funnel_record(opportunity, FunnelStage.WON, value=opportunity.estimated_value)
     elif to == S.LOST:
         funnel_record(opportunity, FunnelStage.LOST)
-    announce(opportunity, actor=actor, what=f"status:{to}")
+    announce(opportunity, actor=actor, what=f"status:{to}", previous_status=before["status"])
     metrics.OPPORTUNITY_MOVES.labels(to=to).inc()
     return opportunity
 
@@ -449,7 +480,10 @@ def activity_insert(
         automatic=automatic, outcome=outcome or ("done" if done else ""),
         completed_at=now if done else None, completed_by=actor if done else None,
     )  # fmt: skip
-    _touch(opportunity, now)
+    if not automatic:
+        # What a rule does is not news from the customer: it must not reset the quiet
+        # clock the stale and no-activity checks read.
+        _touch(opportunity, now)
     publish_on_commit(
         "activity.changed",
         _activity_audience(activity),
@@ -536,6 +570,6 @@ def activity_complete(*, actor: User, activity: Activity, outcome: str, note: st
             "activity.changed",
             _activity_audience(activity),
             {"activity": {"id": activity.pk, "opportunity_id": opportunity.pk,
-                          "what": "completed"}},
+                          "what": "completed", "kind": activity.kind, "outcome": outcome}},
         )  # fmt: skip
     return activity
