@@ -37,7 +37,15 @@ from simplepro.messaging.models import Conversation, Message
 from simplepro.notifications.models import Notification, NotificationTemplate
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
-from simplepro.sales.models import Activity, Lead, LeadForm, Opportunity, OpportunityEstimate
+from simplepro.sales.models import (
+    Activity,
+    FollowUpRule,
+    Lead,
+    LeadForm,
+    Opportunity,
+    OpportunityEstimate,
+    RuleRun,
+)
 from simplepro.sales.services import activity_create, opportunity_create
 from tests.conftest import ApiClient
 
@@ -186,6 +194,12 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/lead-forms"):                     (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/lead-forms"):                    (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("PATCH", "/api/lead-forms/{form_id}"):         (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/follow-up-rules"):                (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/follow-up-rules"):               (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/follow-up-rules/runs"):           (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/follow-up-rules/{rule_id}"):      (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("PATCH", "/api/follow-up-rules/{rule_id}"):    (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/follow-up-rules/{rule_id}/test"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     # quiet hours are each person's own; the wording is the administrators'
     ("GET", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
     ("PUT", "/api/notifications/quiet-hours"):      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
@@ -257,6 +271,8 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "quoted": OpportunityEstimate.objects.count(),
         "lead_forms": list(LeadForm.objects.values_list("name").order_by("name")),
         "leads": Lead.objects.count(),
+        "rules": list(FollowUpRule.objects.values_list("name", "description").order_by("name")),
+        "rule_runs": RuleRun.objects.count(),
     }
 
 
@@ -324,6 +340,13 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         ("POST", "/api/activities/{activity_id}/complete"): {"outcome": "reached"},
         ("POST", "/api/lead-forms"): {"name": f"Form {unique}"},
         ("PATCH", "/api/lead-forms/{form_id}"): {"name": "Renamed form"},
+        ("POST", "/api/follow-up-rules"): {
+            "name": f"Rule {unique}",
+            "trigger": "quote_viewed",
+            "actions": [{"type": "create_activity", "kind": "call", "subject": "Call now"}],
+        },
+        ("PATCH", "/api/follow-up-rules/{rule_id}"): {"description": "Edited"},
+        ("POST", "/api/follow-up-rules/{rule_id}/test"): {"opportunity_id": ids["opportunity_id"]},
         ("POST", "/api/customers"): {"type": "residential", "name": "New Customer"},
         ("PATCH", "/api/customers/{customer_id}"): {"notes": "changed"},
         ("POST", "/api/estimates/calculate"): {"service": "local", "move_date": "2026-10-13"},
@@ -479,7 +502,8 @@ def test_permission_table(
     )
     lead_form = LeadForm.objects.create(name="Website")
     people = {**people, "opportunity_id": str(opportunity.pk), "activity_id": str(activity.pk),
-              "form_id": str(lead_form.pk)}  # fmt: skip
+              "form_id": str(lead_form.pk),
+              "rule_id": str(FollowUpRule.objects.get(key="website-lead-call").pk)}  # fmt: skip
     column = PERSONAS.index(persona)
     failures = []
     for (method, path), expected_row in TABLE.items():

@@ -24,6 +24,7 @@ from simplepro.notifications import webhooks as notification_webhooks
 from simplepro.notifications.api import router as notifications_router
 from simplepro.sales import api as sales_api
 from simplepro.sales import public_views as sales_public
+from simplepro.sales import rules_api as sales_rules_api
 
 api.add_router("/auth", auth_router)
 api.add_router("/users", users_router)
@@ -47,6 +48,7 @@ api.add_router("/public", sales_api.public_router)
 api.add_router("/opportunities", sales_api.opportunities_router)
 api.add_router("/activities", sales_api.activities_router)
 api.add_router("/lead-forms", sales_api.lead_forms_router)
+api.add_router("/follow-up-rules", sales_rules_api.router)
 
 urlpatterns = [
     path("api/", api.urls),

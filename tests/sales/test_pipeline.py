@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from simplepro.accounts.models import User
 from simplepro.customers.models import Customer
-from simplepro.customers.services import customer_create
 from simplepro.estimates.services import (
     estimate_create,
     estimate_decide,
@@ -26,22 +25,6 @@ from simplepro.sales.selectors import my_day
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def customer(personas: dict[str, User]) -> Customer:
-    return customer_create(actor=personas["admin"], data={
-        "type": "residential", "name": "Ana Customer", "emails": ["ana@example.com"],
-        "assigned_salesperson_id": personas["sales"].pk,
-    })  # fmt: skip
-
-
-@pytest.fixture
-def opportunity(customer: Customer, personas: dict[str, User]) -> Opportunity:
-    return services.opportunity_create(
-        actor=personas["manager"], customer=customer,
-        data={"move_size": "two_bedrooms", "move_date": dt.date(2027, 6, 14), "source": "website"},
-    )  # fmt: skip
 
 
 def test_an_opportunity_goes_to_the_customers_salesperson(

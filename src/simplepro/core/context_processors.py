@@ -25,6 +25,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Company", "company-settings", "company.change"),
     ("Pricing", "ruleset-list", "pricing.manage"),
     ("Lead forms", "lead-forms", "sales.configure"),
+    ("Follow-up rules", "follow-up-rules", "sales.configure"),
     ("Audit log", "audit-list", "audit.view"),
     ("Background tasks", "task-list", "tasks.view"),
 )

@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -147,7 +148,7 @@ def _run(
         if step.due_at <= now:
             _perform(step, run, rule, opportunity, recheck=False)
         else:
-            transaction.on_commit(lambda s=step: _schedule(s))
+            transaction.on_commit(partial(_schedule, step))
     return run
 
 
@@ -254,8 +255,13 @@ def quiet_opportunities_fire(*, now: dt.datetime | None = None, limit: int = 500
                 status__in=OPEN_STATUSES,
                 last_activity_at__lte=now - dt.timedelta(days=rule.inactive_days or 7),
             )
-            .exclude(Exists(RuleRun.objects.filter(
-                rule=rule, opportunity=OuterRef("pk"), at__gte=OuterRef("last_activity_at"))))
+            .exclude(
+                Exists(
+                    RuleRun.objects.filter(
+                        rule=rule, opportunity=OuterRef("pk"), at__gte=OuterRef("last_activity_at")
+                    )
+                )
+            )
             .values_list("pk", "last_activity_at")[:limit]
         )
         for opportunity_id, since in quiet:

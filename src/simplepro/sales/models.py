@@ -440,7 +440,9 @@ class RuleRun(models.Model):
     class Meta:
         ordering = ("-at",)
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["rule", "opportunity", "occasion"], name="rule_run_once")
+            models.UniqueConstraint(
+                fields=["rule", "opportunity", "occasion"], name="rule_run_once"
+            )
         ]
         indexes: ClassVar = [models.Index(fields=["opportunity", "-at"], name="rule_run_opp_idx")]
 

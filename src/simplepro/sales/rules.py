@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from simplepro.core.problems import ProblemError
+from simplepro.core.problems import FieldError, ProblemError
 from simplepro.customers.models import CustomerType, LeadSource
 from simplepro.sales.models import (
     ActivityKind,
@@ -93,16 +93,18 @@ class ActionType:
 ACTION_TYPES: dict[str, ActionType] = {
     "create_activity": ActionType(
         "Create an activity",
-        {"kind": (True, tuple(ActivityKind.values)), "subject": (True, None),
-         "description": (False, None), "assign_to": (False, None)},
+        {
+            "kind": (True, tuple(ActivityKind.values)),
+            "subject": (True, None),
+            "description": (False, None),
+            "assign_to": (False, None),
+        },
     ),  # fmt: skip
     "send_customer": ActionType(
         "Send the customer a message",
         {"template": (True, None), "channel": (False, ("auto", "email", "sms"))},
     ),
-    "notify_user": ActionType(
-        "Notify someone", {"who": (True, None), "message": (True, None)}
-    ),
+    "notify_user": ActionType("Notify someone", {"who": (True, None), "message": (True, None)}),
     "assign_salesperson": ActionType("Assign a salesperson", {"to": (True, None)}),
     "change_status": ActionType(
         "Change the status",
@@ -113,7 +115,7 @@ ACTION_TYPES: dict[str, ActionType] = {
 
 class _Errors:
     def __init__(self) -> None:
-        self.items: list[dict[str, str]] = []
+        self.items: list[FieldError] = []
 
     def add(self, field: str, code: str, message: str) -> None:
         self.items.append({"field": field, "code": code, "message": message})
@@ -128,9 +130,7 @@ def _number(value: Any) -> Decimal | None:
         return None
 
 
-def _clean_condition(
-    index: int, raw: Any, trigger: str, errors: _Errors
-) -> dict[str, Any] | None:
+def _clean_condition(index: int, raw: Any, trigger: str, errors: _Errors) -> dict[str, Any] | None:
     where = f"conditions[{index}]"
     if not isinstance(raw, dict):
         errors.add(where, "type", "A condition is an object with field, op and value.")
@@ -223,8 +223,10 @@ def _check_people(
     if action["type"] == "send_customer" and action.get("template") not in templates:
         errors.add(f"{where}.template", "invalid_choice",
                    f"Choose one of: {', '.join(sorted(templates))}.")  # fmt: skip
-    if action["type"] == "change_status" and action.get("status") in ("lost", "cancelled") and (
-        not action.get("reason")
+    if (
+        action["type"] == "change_status"
+        and action.get("status") in ("lost", "cancelled")
+        and (not action.get("reason"))
     ):
         errors.add(f"{where}.reason", "required", "A lost or cancelled status needs a reason.")
 
@@ -274,3 +276,63 @@ def unmet(conditions: list[dict[str, Any]], facts: Mapping[str, Any]) -> str:
             return f"{condition['field']} is {facts.get(condition['field']) or 'empty'}, " \
                    f"not {condition['op'].replace('_', ' ')} {shown}"  # fmt: skip
     return ""
+
+
+def _label(field: str, value: Any) -> str:
+    """A value as people read it ("2 bedrooms", not "two_bedrooms")."""
+    enum = {"opportunity.source": LeadSource, "opportunity.priority": Priority,
+            "opportunity.service": Service, "opportunity.move_size": MoveSize,
+            "customer.type": CustomerType, "event.outcome": Outcome,
+            "event.activity_kind": ActivityKind}.get(field)  # fmt: skip
+    if enum is None and field.endswith("status"):
+        enum = OpportunityStatus
+    if enum is None:
+        return str(value)
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return str(value)
+
+
+def condition_text(condition: dict[str, Any]) -> str:
+    """ "Source is Website", "Move size is one of 4 bedrooms, 5 bedrooms"."""
+    field, op, value = condition["field"], condition["op"], condition["value"]
+    words = {"equals": "is", "not_equals": "is not", "in": "is one of", "not_in": "is none of",
+             "greater_than": "is more than", "less_than": "is less than"}[op]  # fmt: skip
+    shown = ", ".join(_label(field, v) for v in value) if isinstance(value, list) else (
+        _label(field, value))  # fmt: skip
+    return f"{FIELDS[field].label} {words} {shown}"
+
+
+def _delay_text(hours: float) -> str:
+    if not hours:
+        return "At once"
+    if hours >= 48 and hours % 24 == 0:
+        return f"After {int(hours // 24)} days"
+    return f"After {hours:g} h"
+
+
+def action_text(action: dict[str, Any], people: Mapping[str, str]) -> str:
+    """ "After 1 h: a call “Call the new website lead” for the salesperson". `people` maps
+    user ids to names."""
+
+    def who(spec: str) -> str:
+        return {"": "the salesperson", "salesperson": "the salesperson",
+                "customer_owner": "the customer's salesperson",
+                "round_robin": "the next salesperson in turn",
+                "managers": "the managers"}.get(spec) or people.get(spec, "a former user")  # fmt: skip
+
+    kind = action["type"]
+    if kind == "create_activity":
+        what = f"a {ActivityKind(action['kind']).label.lower()} “{action['subject']}” for " \
+               f"{who(action.get('assign_to', ''))}"  # fmt: skip
+    elif kind == "send_customer":
+        by = {"email": " by e-mail", "sms": " by text"}.get(action.get("channel", ""), "")
+        what = f"send the customer “{action['template'].replace('customer_', '').replace('_', ' ')}”{by}"
+    elif kind == "notify_user":
+        what = f"tell {who(action['who'])}: {action['message']}"
+    elif kind == "assign_salesperson":
+        what = f"give it to {who(action['to'])}"
+    else:
+        what = f"move it to {OpportunityStatus(action['status']).label.lower()}"
+    return f"{_delay_text(action.get('delay_hours', 0))}: {what}"

@@ -149,7 +149,8 @@ def opportunity_audience(opportunity: Opportunity) -> list[UUID]:
 
 def announce(opportunity: Opportunity, *, actor: User | None, what: str, **extra: Any) -> None:
     """`opportunity.changed` to its readers (and to the follow-up rules, which listen)."""
-    data = {**extra,
+    data = {
+        **extra,
         "opportunity": {
             "id": opportunity.pk,
             "status": opportunity.status,

@@ -147,6 +147,9 @@ class OpportunityDetailView(PermissionRequiredMixin, View):
             "o": opportunity,
             "timeline": selectors.timeline(opportunity),
             "pending": opportunity.activities.pending().select_related("assignee"),
+            "rule_runs": opportunity.rule_runs.filter(matched=True)
+            .select_related("rule")
+            .prefetch_related("steps")[:20],
             "quotes": estimate_list(viewer=viewer).filter(pk__in=linked),
             "unlinked": estimate_list(viewer=viewer, customer_id=opportunity.customer_id).filter(
                 opportunity_link__isnull=True
