@@ -62,6 +62,8 @@ urlpatterns = [
     path("f/<str:public_key>/", sales_public.lead_form_page, name="lead-form-page"),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
+    path("q/<str:token>/pdf/", estimate_views.quote_public_pdf, name="quote-public-pdf"),
+    path("q/<str:token>/decide/", estimate_views.quote_public_decide, name="quote-public-decide"),
     path("u/<str:token>/", messaging_unsubscribe.unsubscribe, name="unsubscribe"),
     path("sw.js", notification_views.service_worker, name="service-worker"),
     path("webhooks/twilio/status", notification_webhooks.twilio_status, name="twilio-status"),

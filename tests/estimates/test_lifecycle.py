@@ -80,9 +80,14 @@ def test_send_stores_the_pdf_once_emails_it_and_the_link_serves_it(
     [(name, attached, kind)] = message.attachments
     assert kind == "application/pdf" and attached == stored
     link = next(line for line in message.body.splitlines() if "/q/" in line)
-    public = Client().get(link.split(settings.PUBLIC_URL, 1)[1])  # no account needed
+    customer_side = Client()  # no account needed
+    page = customer_side.get(link.split(settings.PUBLIC_URL, 1)[1])
+    assert page.status_code == 200 and b"Accept this quote" in page.content
+    public = customer_side.get(link.split(settings.PUBLIC_URL, 1)[1] + "pdf/")
     assert public.status_code == 200 and public.content == stored
     assert public["X-Content-SHA256"] == version.pdf_sha256
+    seen = Estimate.objects.get(pk=estimate["id"])
+    assert (seen.view_count, seen.download_count) == (1, 1)
     assert Client().get(link.split(settings.PUBLIC_URL, 1)[1][:-3] + "xx/").status_code == 404
     assert api.get(f"/api/estimates/{estimate['id']}/quote.pdf").content == stored
     assert AuditRecord.objects.filter(entity_id=estimate["id"], action="send").exists()
@@ -241,3 +246,42 @@ def test_the_daily_sweep_writes_expiry_down(personas: Any, api_as: Any, customer
     call_command("expire_estimates", stdout=out)
     assert out.getvalue().strip() == "1 estimate(s) expired."
     assert Estimate.objects.get(pk=estimate["id"]).status == "expired"
+
+
+def test_the_customer_accepts_on_their_link_and_the_office_sees_how_long_it_took(
+    personas: Any, api_as: Any, customer: Any, settings: Any
+) -> None:
+    api = api_as(personas["sales"])
+    estimate = _create(api, customer)
+    api.post(f"/api/estimates/{estimate['id']}/send")
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/q/" in line)
+    path = link.split(settings.PUBLIC_URL, 1)[1]
+    # The office revises before the customer decides: the old link can no longer accept.
+    revised = api.post_json(f"/api/estimates/{estimate['id']}/versions", {
+        "input": {"service": "local", "move_date": "2026-10-13", "crew_size": 3},
+        "reason": "The customer added the garage",
+    })  # fmt: skip
+    assert revised.status_code == 201, revised.content
+    assert revised.json()["current"]["reason"] == "The customer added the garage"
+    assert revised.json()["current"]["price_change"] is not None
+    customer_side = Client()
+    old = customer_side.get(path)
+    assert b"This quote was revised" in old.content and b"Accept this quote" not in old.content
+    assert customer_side.post(path + "decide/", {"decision": "accept"}).status_code == 409
+    api.post(f"/api/estimates/{estimate['id']}/send")
+    new_link = next(line for line in mail.outbox[-1].body.splitlines() if "/q/" in line)
+    new_path = new_link.split(settings.PUBLIC_URL, 1)[1]
+    assert customer_side.get(new_path).status_code == 200
+    done = customer_side.post(new_path + "decide/", {"decision": "accept", "note": "See you!"})
+    assert done.status_code == 302
+    shown = customer_side.get(new_path).content.decode()
+    assert "This quote is accepted" in shown and "Accept this quote" not in shown
+    body = api.get(f"/api/estimates/{estimate['id']}").json()
+    assert body["status"] == "accepted"
+    engagement = body["engagement"]
+    # Counted in whole days rounded up, like the original's quote history.
+    assert engagement["view_count"] == 3 and engagement["days_to_decision"] == 1
+    # The first look came before the revised version was sent (counted from the latest send).
+    assert engagement["days_to_first_view"] == 0 and engagement["download_count"] == 0
+    record = AuditRecord.objects.get(entity_id=estimate["id"], action="accept")
+    assert record.actor is None  # the customer, on their link

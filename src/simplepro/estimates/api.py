@@ -59,6 +59,8 @@ class RevisionIn(BaseModel):
     inventory: list[InventoryLine] | None = Field(default=None, max_length=1000)
     pickup_address: str | None = Field(default=None, max_length=300)
     delivery_address: str | None = Field(default=None, max_length=300)
+    # Why the quote changed ("Added packing of the kitchen"): kept with the version.
+    reason: str = Field(default="", max_length=300)
 
 
 class DecisionIn(BaseModel):
@@ -80,6 +82,21 @@ class VersionOut(BaseModel):
     pdf_sha256: str | None
     sent_at: datetime | None
     created_at: datetime
+    reason: str
+    # The change in total from the version before (None for the first).
+    price_change: Decimal | None
+
+
+class QuoteEngagementOut(BaseModel):
+    """What the customer did with the quote link, and how long they took."""
+
+    view_count: int
+    first_viewed_at: datetime | None
+    last_viewed_at: datetime | None
+    download_count: int
+    days_to_first_view: int | None
+    decided_at: datetime | None
+    days_to_decision: int | None
 
 
 class EstimateOut(BaseModel):
@@ -94,6 +111,7 @@ class EstimateOut(BaseModel):
     created_at: datetime
     versions: int
     current: VersionOut
+    engagement: QuoteEngagementOut
 
 
 class EstimatePageOut(BaseModel):
@@ -109,8 +127,12 @@ class VerifyOut(BaseModel):
     match: bool
 
 
-def version_out(version: EstimateVersion) -> dict[str, Any]:
+def version_out(
+    version: EstimateVersion, previous: EstimateVersion | None = None
+) -> dict[str, Any]:
     return {
+        "reason": version.reason,
+        "price_change": version.total - previous.total if previous is not None else None,
         "number": version.number,
         "total": version.total,
         "ruleset_version": version.ruleset.version,
@@ -137,7 +159,16 @@ def estimate_out(estimate: Estimate, today: date) -> dict[str, Any]:
         "sent_at": estimate.sent_at,
         "created_at": estimate.created_at,
         "versions": len(versions),
-        "current": version_out(versions[0]),
+        "current": version_out(versions[0], versions[1] if len(versions) > 1 else None),
+        "engagement": {
+            "view_count": estimate.view_count,
+            "first_viewed_at": estimate.viewed_at,
+            "last_viewed_at": estimate.last_viewed_at,
+            "download_count": estimate.download_count,
+            "days_to_first_view": estimate.days_to_first_view,
+            "decided_at": estimate.decided_at,
+            "days_to_decision": estimate.days_to_decision,
+        },
     }
 
 
@@ -227,7 +258,9 @@ def get_estimate(request: HttpRequest, estimate_id: UUID) -> dict[str, Any]:
 @estimates_router.get("/{estimate_id}/versions", response={200: list[VersionOut], **PROBLEM})
 def list_versions(request: HttpRequest, estimate_id: UUID) -> list[dict[str, Any]]:
     estimate = _visible_estimate(request, estimate_id, "estimates.view")
-    return [version_out(v) for v in estimate.versions.all()]
+    versions = list(estimate.versions.all())  # newest first
+    return [version_out(v, versions[i + 1] if i + 1 < len(versions) else None)
+            for i, v in enumerate(versions)]  # fmt: skip
 
 
 @estimates_router.post("/{estimate_id}/versions", response={201: EstimateOut, **PROBLEM})
@@ -242,6 +275,7 @@ def revise_estimate(
         inventory=_inventory(payload.inventory),
         pickup_address=payload.pickup_address,
         delivery_address=payload.delivery_address,
+        reason=payload.reason,
     )
     return Status(201, _fresh(request, revised))
 

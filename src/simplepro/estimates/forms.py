@@ -50,6 +50,8 @@ def _number(**kwargs: Any) -> forms.DecimalField:
 
 
 class BuilderForm(forms.Form):
+    # Editing only: why this new version ("the customer added the garage").
+    revision_reason = forms.CharField(required=False, max_length=300, label="Why it changed")
     pickup_address = forms.CharField(required=False, max_length=300)
     delivery_address = forms.CharField(required=False, max_length=300)
     move_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+import math
 import uuid
 from typing import ClassVar
 
@@ -60,8 +62,12 @@ class Estimate(models.Model):
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    # When the customer first opened the quote link.
+    # When the customer first opened the quote link; how often and when last; the PDF
+    # downloads from it.
     viewed_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    download_count = models.PositiveIntegerField(default=0)
     decision_note = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -75,6 +81,21 @@ class Estimate(models.Model):
 
     def __str__(self) -> str:
         return f"Estimate {self.pk} for {self.customer_id}"
+
+    @property
+    def days_to_first_view(self) -> int | None:
+        """Whole days from sending to the first look, rounded up (a look within a day is 1)."""
+        return _days_between(self.sent_at, self.viewed_at)
+
+    @property
+    def days_to_decision(self) -> int | None:
+        return _days_between(self.sent_at, self.decided_at)
+
+
+def _days_between(start: dt.datetime | None, end: dt.datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, math.ceil((end - start).total_seconds() / 86400))
 
 
 class EstimateVersion(models.Model):
@@ -91,6 +112,9 @@ class EstimateVersion(models.Model):
     inventory = models.JSONField(
         default=list, blank=True, help_text="Survey lines: room, catalogue key, quantity"
     )
+    # Why this version was made (the customer asked for packing…), shown with the change in
+    # price beside the previous version's.
+    reason = models.CharField(max_length=300, blank=True)
     # The quote as sent: written once to the private file storage, never rewritten.
     pdf_path = models.CharField(max_length=300, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -186,9 +187,10 @@ def estimate_revise(
     inventory: list[dict[str, Any]] | None = None,
     pickup_address: str | None = None,
     delivery_address: str | None = None,
+    reason: str = "",
 ) -> Estimate:
-    """A new version (the old ones stay as they were). A sent or expired estimate becomes a
-    draft again: the customer has not seen this version yet."""
+    """A new version (the old ones stay as they were), with why it was made. A sent or
+    expired estimate becomes a draft again: the customer has not seen this version yet."""
     with transaction.atomic(durable=True):
         estimate = _locked(estimate)
         if estimate.status not in EDITABLE:
@@ -202,6 +204,9 @@ def estimate_revise(
             estimate_input=estimate_input,
             inventory=previous.inventory if inventory is None else inventory,
         )
+        if reason.strip():
+            version.reason = reason.strip()[:300]
+            version.save(update_fields=["reason"])
         before_status = estimate.status
         estimate.status = EstimateStatus.DRAFT
         estimate.valid_until = None
@@ -219,6 +224,7 @@ def estimate_revise(
                 "version": {"before": previous.number, "after": version.number},
                 "total": {"before": str(previous.total), "after": str(version.total)},
                 "status": {"before": before_status, "after": estimate.status},
+                **({"reason": {"before": None, "after": version.reason}} if version.reason else {}),
                 **_adjustment_change(estimate_input),
             },
         )
@@ -329,8 +335,11 @@ def estimates_expire_due() -> int:
     ).update(status=EstimateStatus.EXPIRED, updated_at=timezone.now())
 
 
-def estimate_decide(*, actor: User, estimate: Estimate, accepted: bool, note: str = "") -> Estimate:
-    """The customer accepted or declined the sent quote. A quote past its validity expires."""
+def estimate_decide(
+    *, actor: User | None, estimate: Estimate, accepted: bool, note: str = ""
+) -> Estimate:
+    """The customer accepted or declined the sent quote: through the office (`actor`) or
+    themselves on the quote link (None). A quote past its validity expires."""
     estimates_expire_due()
     with transaction.atomic(durable=True):
         estimate = _locked(estimate)
@@ -354,10 +363,13 @@ def estimate_decide(*, actor: User, estimate: Estimate, accepted: bool, note: st
 
 
 def quote_viewed(*, version: EstimateVersion) -> None:
-    """The customer opened the quote link: the first time is recorded and announced (a
-    salesperson calls while the customer is reading); later views are not news."""
+    """The customer opened the quote link: every view is counted; the first is recorded
+    and announced (a salesperson calls while the customer is reading)."""
     with transaction.atomic(durable=True):
         now = timezone.now()
+        Estimate.objects.filter(pk=version.estimate_id).update(
+            view_count=F("view_count") + 1, last_viewed_at=now
+        )
         first = Estimate.objects.filter(pk=version.estimate_id, viewed_at__isnull=True).update(
             viewed_at=now
         )
@@ -368,6 +380,11 @@ def quote_viewed(*, version: EstimateVersion) -> None:
                 changes={"viewed_at": {"before": None, "after": now.isoformat()}},
             )  # fmt: skip
             announce_estimate("estimate.viewed", estimate, actor=None, version=version.number)
+
+
+def quote_downloaded(*, version: EstimateVersion) -> None:
+    """The customer downloaded the PDF from their link."""
+    Estimate.objects.filter(pk=version.estimate_id).update(download_count=F("download_count") + 1)
 
 
 def _differences(stored: Any, fresh: Any, path: str = "") -> list[str]:

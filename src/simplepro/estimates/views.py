@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
+from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
 from simplepro.accounts.models import User
@@ -74,13 +75,54 @@ def quote_response(estimate: Estimate, version: EstimateVersion) -> HttpResponse
     return response
 
 
-def quote_public(request: HttpRequest, token: str) -> HttpResponse:
-    """The link e-mailed to the customer: no account, one signed version, as it was sent."""
+def _linked_version(token: str) -> EstimateVersion:
     version = services.quote_for_link(token)
     if version is None:
         raise Http404("This quote link is not valid.")
+    return version
+
+
+def quote_public(request: HttpRequest, token: str) -> HttpResponse:
+    """The link e-mailed to the customer: no account, one signed version, as it was sent,
+    with its PDF and, while it is the current version and open, accept and decline. Every
+    opening is counted (the first one tells the salesperson)."""
+    version = _linked_version(token)
+    estimate = version.estimate
     services.quote_viewed(version=version)
+    current = estimate.versions.order_by("-number").values_list("pk", flat=True).first()
+    context = {
+        "quote": quote_of(estimate, version, company_get()),
+        "token": token,
+        "public": True,
+        "superseded": current != version.pk,
+        "decidable": estimate.status == EstimateStatus.SENT and current == version.pk,
+    }
+    return render(request, "estimates/quote.html", context)
+
+
+def quote_public_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    version = _linked_version(token)
+    services.quote_downloaded(version=version)
     return quote_response(version.estimate, version)
+
+
+@require_POST
+def quote_public_decide(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer accepts or declines on their link (the current version only)."""
+    version = _linked_version(token)
+    estimate = version.estimate
+    current = estimate.versions.order_by("-number").values_list("pk", flat=True).first()
+    decision = request.POST.get("decision")
+    if current != version.pk or decision not in ("accept", "decline"):
+        return HttpResponse("This quote cannot be decided here.", status=409)
+    try:
+        services.estimate_decide(
+            actor=None, estimate=estimate, accepted=decision == "accept",
+            note=request.POST.get("note", "").strip()[:500],
+        )  # fmt: skip
+    except ProblemError as problem:
+        return HttpResponse(problem.explanation, status=problem.status)
+    return redirect("quote-public", token=token)
 
 
 def _user(request: HttpRequest) -> User:
@@ -271,6 +313,7 @@ class EstimateBuilderView(PermissionRequiredMixin, View):
                 estimate=estimate,
                 estimate_input=live["input"],
                 inventory=live["lines"],
+                reason=form.cleaned_data.get("revision_reason", ""),
                 **addresses,
             )
         assert customer is not None
@@ -353,6 +396,16 @@ class EstimateDetailView(PermissionRequiredMixin, View):
                 "status": status,
                 "version": versions[0],
                 "versions": versions,
+                "version_rows": [
+                    {
+                        "obj": v,
+                        "change": v.total - versions[i + 1].total
+                        if i + 1 < len(versions)
+                        else None,
+                    }
+                    for i, v in enumerate(versions)
+                ],  # fmt: skip
+                "currency": company_get().currency,
                 "quote": quote_of(estimate, versions[0], company_get()),
                 "can_edit": status in EDITABLE and has_permission(user, "estimates.change"),
                 "can_send": status in SENDABLE and has_permission(user, "estimates.send"),
