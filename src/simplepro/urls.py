@@ -23,6 +23,7 @@ from simplepro.notifications import views as notification_views
 from simplepro.notifications import webhooks as notification_webhooks
 from simplepro.notifications.api import router as notifications_router
 from simplepro.sales import api as sales_api
+from simplepro.sales import funnel_api as sales_funnel_api
 from simplepro.sales import public_views as sales_public
 from simplepro.sales import rules_api as sales_rules_api
 
@@ -49,6 +50,7 @@ api.add_router("/opportunities", sales_api.opportunities_router)
 api.add_router("/activities", sales_api.activities_router)
 api.add_router("/lead-forms", sales_api.lead_forms_router)
 api.add_router("/follow-up-rules", sales_rules_api.router)
+api.add_router("/pipeline", sales_funnel_api.router)
 
 urlpatterns = [
     path("api/", api.urls),

@@ -14,6 +14,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Customers", "customer-list", "customers.view"),
     ("Sales pipeline", "pipeline-board", "opportunities.view"),
     ("My day", "my-day", "activities.log"),
+    ("Sales figures", "sales-figures", "opportunities.view"),
     ("Estimates", "estimate-list", "estimates.view"),
     ("Jobs & dispatch", "dispatch-board", "jobs.manage"),
     ("My jobs", "my-jobs", "time_off.request"),

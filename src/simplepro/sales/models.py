@@ -168,6 +168,7 @@ class Opportunity(models.Model):
                 fields=["salesperson", "status", "-updated_at"], name="opportunity_sales_idx"
             ),
             models.Index(fields=["customer", "status"], name="opportunity_customer_idx"),
+            models.Index(fields=["status", "closed_at"], name="opportunity_closed_idx"),
         ]
         verbose_name_plural = "opportunities"
 
@@ -479,3 +480,34 @@ class RuleStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}#{self.position} {self.status}"
+
+
+class FunnelDay(models.Model):
+    """The funnel events of one company day, summed by stage and by what the funnel groups
+    by: the funnel of a year reads a few thousand of these rows instead of every event
+    (bench/sales_funnel.py measures both). Kept by `services.funnel_record` in the event's
+    own transaction; `funnel.rollup_rebuild` remakes them from the events."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    stage = models.CharField(max_length=16, choices=FunnelStage.choices)
+    source = models.CharField(max_length=20, blank=True)
+    # The salesperson's id as text ("" for nobody): a NULL would break the unique key.
+    salesperson = models.CharField(max_length=36, blank=True)
+    move_size = models.CharField(max_length=16, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Seconds from the opportunity's previous stage, summed over `timed` events.
+    seconds = models.BigIntegerField(default=0)
+    timed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["day", "stage", "source", "salesperson", "move_size"],
+                name="funnel_day_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.stage} {self.count}"

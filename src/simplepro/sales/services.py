@@ -34,6 +34,7 @@ from simplepro.customers.models import Customer
 from simplepro.estimates.models import Estimate, EstimateStatus
 from simplepro.notifications.services import notify
 from simplepro.pricing.money import cents
+from simplepro.sales import funnel
 from simplepro.sales.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -132,13 +133,14 @@ def funnel_record(
     Whether it was recorded now."""
     try:
         with transaction.atomic():
-            FunnelEvent.objects.create(
+            event = FunnelEvent.objects.create(
                 stage=stage, opportunity=opportunity, at=at or timezone.now(),
                 source=opportunity.source, salesperson_id=opportunity.salesperson_id,
                 move_size=opportunity.move_size, value=value,
             )  # fmt: skip
     except IntegrityError:
         return False
+    funnel.rollup_add(event)
     return True
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from simplepro.sales import rules_views, views
+from simplepro.sales import funnel_views, rules_views, views
 
 urlpatterns = [
     path("", views.PipelineBoardView.as_view(), name="pipeline-board"),
@@ -18,6 +18,7 @@ urlpatterns = [
          name="activity-log"),
     path("opportunities/<uuid:opportunity_id>/estimates/", views.EstimateLinkView.as_view(),
          name="opportunity-estimate-link"),
+    path("figures/", funnel_views.FunnelView.as_view(), name="sales-figures"),
     path("rules/", rules_views.RuleListView.as_view(), name="follow-up-rules"),
     path("rules/new/", rules_views.RuleEditView.as_view(), name="follow-up-rule-new"),
     path("rules/<uuid:rule_id>/", rules_views.RuleEditView.as_view(), name="follow-up-rule"),
