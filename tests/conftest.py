@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from simplepro.accounts.models import Role, User
@@ -130,6 +131,19 @@ class ApiClient(Client):
 
     def patch_json(self, path: str, data: Any, **extra: Any) -> Any:
         return self.patch(path, data, content_type="application/json", **extra)
+
+
+class PartnerApiClient(Client):
+    """A partner signed in to their portal as a browser is: the session cookie, and the
+    CSRF token the portal's pages set sent back in a header."""
+
+    def __init__(self, email: str, password: str) -> None:
+        super().__init__(enforce_csrf_checks=True)
+        signed = self.post("/api/partner-portal/login", {"email": email, "password": password},
+                           content_type="application/json")  # fmt: skip
+        assert signed.status_code == 200, signed.content
+        self.get("/partners/portal/")
+        self.defaults["HTTP_X_CSRFTOKEN"] = self.cookies[settings.CSRF_COOKIE_NAME].value
 
 
 @pytest.fixture

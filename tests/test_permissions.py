@@ -35,6 +35,8 @@ from simplepro.jobs.models import (
 )
 from simplepro.messaging.models import Conversation, Message
 from simplepro.notifications.models import Notification, NotificationTemplate
+from simplepro.partners.models import Partner, PartnerAccount, Referral
+from simplepro.partners.services import account_create, partner_save, referral_create
 from simplepro.pricing import EstimateInput
 from simplepro.pricing.defaults import default_ruleset
 from simplepro.sales.models import (
@@ -47,7 +49,7 @@ from simplepro.sales.models import (
     RuleRun,
 )
 from simplepro.sales.services import activity_create, opportunity_create
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, PartnerApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +65,8 @@ PERSONAS = (
     "crew_member",
     "crew_member2",
     "anonymous",
+    # Signed in to the partner portal: a principal of its own, which no staff route takes.
+    "partner",
 )
 
 # fmt: off
@@ -198,6 +202,22 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/pipeline/leaderboard"):           (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
     ("GET", "/api/pipeline/value"):                 (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
     ("GET", "/api/pipeline/losses"):                (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("GET", "/api/partners"):                       (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("POST", "/api/partners"):                      (201, 201, 201, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/partners/{partner_id}"):          (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("PATCH", "/api/partners/{partner_id}"):        (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/partners/{partner_id}/accounts"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/partners/{partner_id}/accounts"): (201, 201, 201, 403, 403, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/referrals"):                      (200, 200, 200, 403, 200, 200, 200, 403, 403, 403, 401),
+    ("POST", "/api/referrals"):                     (201, 201, 201, 403, 201, 201, 201, 403, 403, 403, 401),
+    # the referral's move is not completed: nothing to pay yet
+    ("POST", "/api/referrals/{referral_id}/commission-paid"): (409, 409, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    # the partners' portal: staff (bearer tokens) are not partners
+    ("POST", "/api/partner-portal/login"):          (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "/api/partner-portal/me"):              (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "/api/partner-portal/referrals"):       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    ("POST", "/api/partner-portal/referrals"):      (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    ("POST", "/api/partner-portal/logout"):         (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
     ("GET", "/api/follow-up-rules"):                (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/follow-up-rules"):               (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/follow-up-rules/runs"):           (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
@@ -215,6 +235,17 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("PUT", "/api/notifications/templates/{event}/{channel}"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/notifications/templates/{event}/{channel}/preview"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("DELETE", "/api/notifications/templates/{event}/{channel}"): (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+}
+
+# The partner persona: as anonymous on every staff route (a partner session is no staff
+# sign-in), except the portal's own routes.
+PARTNER = {
+    ("POST", "/api/public/leads"): 403,
+    ("POST", "/api/partner-portal/login"): 401,  # a wrong password, even when signed in
+    ("GET", "/api/partner-portal/me"): 200,
+    ("GET", "/api/partner-portal/referrals"): 200,
+    ("POST", "/api/partner-portal/referrals"): 201,
+    ("POST", "/api/partner-portal/logout"): 204,
 }
 # fmt: on
 
@@ -275,6 +306,9 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "quoted": OpportunityEstimate.objects.count(),
         "lead_forms": list(LeadForm.objects.values_list("name").order_by("name")),
         "leads": Lead.objects.count(),
+        "partners": list(Partner.objects.values_list("name", "notes").order_by("name")),
+        "partner_accounts": PartnerAccount.objects.count(),
+        "referrals": list(Referral.objects.values_list("pk", "commission_status")),
         "rules": list(FollowUpRule.objects.values_list("name", "description").order_by("name")),
         "rule_runs": RuleRun.objects.count(),
     }
@@ -344,6 +378,28 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         ("POST", "/api/activities/{activity_id}/complete"): {"outcome": "reached"},
         ("POST", "/api/lead-forms"): {"name": f"Form {unique}"},
         ("PATCH", "/api/lead-forms/{form_id}"): {"name": "Renamed form"},
+        ("POST", "/api/partners"): {
+            "name": f"Partner {unique}",
+            "kind": "realtor",
+            "commission_rate": "5",
+        },
+        ("PATCH", "/api/partners/{partner_id}"): {"notes": "Renamed"},
+        ("POST", "/api/partners/{partner_id}/accounts"): {
+            "name": "New Person",
+            "email": f"p{unique}@realty.example",
+            "password": "long enough password",
+        },
+        ("POST", "/api/referrals"): {
+            "partner_id": ids["partner_id"],
+            "name": f"Ref {unique}",
+            "email": f"r{unique}@example.com",
+        },
+        ("POST", "/api/referrals/{referral_id}/commission-paid"): {"reference": "cheque 1"},
+        ("POST", "/api/partner-portal/login"): {"email": "nobody@x.example", "password": "no"},
+        ("POST", "/api/partner-portal/referrals"): {
+            "name": f"Portal {unique}",
+            "email": f"p{unique}@example.com",
+        },
         ("POST", "/api/follow-up-rules"): {
             "name": f"Rule {unique}",
             "trigger": "quote_viewed",
@@ -475,6 +531,21 @@ def _jobs_setup(
     }
 
 
+PARTNER_EMAIL, PARTNER_PASSWORD = "rita@realty.example", "correct horse battery"
+
+
+def _partner_setup(owner: User) -> dict[str, str]:
+    """A partner with a portal account, and a referral of theirs not completed yet."""
+    partner = partner_save(actor=owner, partner=None, data={
+        "name": "Realty One", "kind": "realtor", "commission_rate": "5"})  # fmt: skip
+    account_create(actor=owner, partner=partner, name="Rita", email=PARTNER_EMAIL,
+                   password=PARTNER_PASSWORD)  # fmt: skip
+    referral = referral_create(
+        partner=partner, fields={"name": "Referred Person", "phone": "617-555-0100"}, actor=owner
+    )
+    return {"partner_id": str(partner.pk), "referral_id": str(referral.pk)}
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_permission_table(
     persona: str, personas: dict[str, User], settings: Any, tmp_path: Any
@@ -507,12 +578,17 @@ def test_permission_table(
     lead_form = LeadForm.objects.create(name="Website")
     people = {**people, "opportunity_id": str(opportunity.pk), "activity_id": str(activity.pk),
               "form_id": str(lead_form.pk),
-              "rule_id": str(FollowUpRule.objects.get(key="website-lead-call").pk)}  # fmt: skip
+              "rule_id": str(FollowUpRule.objects.get(key="website-lead-call").pk),
+              **_partner_setup(owner)}  # fmt: skip
     column = PERSONAS.index(persona)
     failures = []
     for (method, path), expected_row in TABLE.items():
-        expected = expected_row[column]
-        client = ApiClient(personas[persona]) if persona != "anonymous" else ApiClient()
+        expected = expected_row[column] if persona != "partner" else PARTNER.get(
+            (method, path), expected_row[PERSONAS.index("anonymous")])  # fmt: skip
+        if persona == "partner":
+            client = PartnerApiClient(PARTNER_EMAIL, PARTNER_PASSWORD)
+        else:
+            client = ApiClient(personas[persona]) if persona != "anonymous" else ApiClient()
         ids = {
             "customer_id": str(customer.pk),
             "user_id": str(target.pk),

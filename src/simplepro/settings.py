@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "simplepro.notifications",
     "simplepro.messaging",
     "simplepro.sales",
+    "simplepro.partners",
     "simplepro.realtime",
 ]
 

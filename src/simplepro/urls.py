@@ -22,6 +22,8 @@ from simplepro.messaging.api import router as messages_router
 from simplepro.notifications import views as notification_views
 from simplepro.notifications import webhooks as notification_webhooks
 from simplepro.notifications.api import router as notifications_router
+from simplepro.partners import api as partners_api
+from simplepro.partners import urls as partner_urls
 from simplepro.sales import api as sales_api
 from simplepro.sales import funnel_api as sales_funnel_api
 from simplepro.sales import public_views as sales_public
@@ -51,6 +53,9 @@ api.add_router("/activities", sales_api.activities_router)
 api.add_router("/lead-forms", sales_api.lead_forms_router)
 api.add_router("/follow-up-rules", sales_rules_api.router)
 api.add_router("/pipeline", sales_funnel_api.router)
+api.add_router("/partners", partners_api.partners_router)
+api.add_router("/referrals", partners_api.referrals_router)
+api.add_router("/partner-portal", partners_api.portal_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -61,6 +66,8 @@ urlpatterns = [
     path("notifications/", include("simplepro.notifications.urls")),
     path("messages/", include("simplepro.messaging.urls")),
     path("sales/", include("simplepro.sales.urls")),
+    path("sales/", include(partner_urls.office)),
+    path("partners/portal/", include(partner_urls.portal)),
     path("f/<str:public_key>/", sales_public.lead_form_page, name="lead-form-page"),
     path("estimates/", include("simplepro.estimates.urls")),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),

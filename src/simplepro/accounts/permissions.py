@@ -66,6 +66,13 @@ SALES_WORK = frozenset(
     {"opportunities.view", "opportunities.change", "activities.log", "leads.enter"}
 )
 SALES_SETUP = frozenset({"sales.configure"})
+# Referral partners: the office sees referrals (sales those of their own opportunities) and
+# enters them; managers and administrators keep the partners and their commission terms;
+# administrators pay commissions. Partners themselves are not users: their portal signs
+# them in apart (simplepro.partners.portal) and this map grants them nothing.
+REFERRALS = frozenset({"referrals.view", "referrals.enter"})
+PARTNER_SETUP = frozenset({"partners.manage"})
+COMMISSIONS = frozenset({"commissions.pay"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPER_ADMIN: EVERYONE
@@ -75,7 +82,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | DISPATCH
     | CUSTOMER_MESSAGES
     | SALES_WORK
-    | SALES_SETUP,
+    | SALES_SETUP
+    | REFERRALS
+    | PARTNER_SETUP
+    | COMMISSIONS,
     # Unlike the original, an admin runs the business too: customers included.
     Role.ADMIN: EVERYONE
     | CUSTOMER_ALL
@@ -84,13 +94,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | DISPATCH
     | CUSTOMER_MESSAGES
     | SALES_WORK
-    | SALES_SETUP,
+    | SALES_SETUP
+    | REFERRALS
+    | PARTNER_SETUP
+    | COMMISSIONS,
     Role.MANAGER: EVERYONE
     | CUSTOMER_ALL
     | PRICING
     | DISPATCH
     | CUSTOMER_MESSAGES
     | SALES_WORK
+    | REFERRALS
+    | PARTNER_SETUP
     | {"users.view", "audit.view"},
     Role.DISPATCHER: EVERYONE
     | DISPATCH
@@ -100,6 +115,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SALES: EVERYONE
     | PRICING
     | SALES_WORK
+    | REFERRALS
     | {
         "customers.view",
         "customers.create",
@@ -112,6 +128,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | PRICING
     | CUSTOMER_MESSAGES
     | {"opportunities.view", "activities.log", "leads.enter"}
+    | REFERRALS
     | {"customers.view", "customers.change", "customers.create", "users.view", "jobs.view"},
     Role.CREW_LEAD: EVERYONE | FIELD | {"jobs.progress"},
     Role.CREW_MEMBER: EVERYONE | FIELD,

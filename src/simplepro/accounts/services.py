@@ -49,14 +49,26 @@ def _window(now: float) -> int:
     return int(now // LOGIN_WINDOW_SECONDS)
 
 
-def _login_keys(username: str, ip: str, now: float) -> tuple[str, str]:
+def _login_keys(username: str, ip: str, now: float, scope: str = "login") -> tuple[str, str]:
     window = _window(now)
-    return f"login:acct:{username.lower()}:{ip}:{window}", f"login:ip:{ip}:{window}"
+    return f"{scope}:acct:{username.lower()}:{ip}:{window}", f"{scope}:ip:{ip}:{window}"
 
 
-def _refuse_if_locked_out(username: str, ip: str) -> None:
+def login_failure_count(username: str, ip: str, *, scope: str = "login") -> None:
+    """Count a failed sign-in of `username` from `ip` (per account and address, per
+    minute). `scope` keeps other principals' sign-ins (partners) apart from staff's."""
     now = timezone.now().timestamp()
-    account_key, ip_key = _login_keys(username, ip, now)
+    account_key, ip_key = _login_keys(username, ip, now, scope)
+    counter_store().hit(
+        [(account_key, LOGIN_WINDOW_SECONDS + 1), (ip_key, LOGIN_WINDOW_SECONDS + 1)]
+    )
+    metrics.LOGINS.labels("failure").inc()
+
+
+def login_lockout_refuse(username: str, ip: str, *, scope: str = "login") -> None:
+    """429 with Retry-After when too many sign-ins failed lately."""
+    now = timezone.now().timestamp()
+    account_key, ip_key = _login_keys(username, ip, now, scope)
     account_failures, ip_failures = counter_store().peek([account_key, ip_key])
     if (
         account_failures >= settings.LOGIN_FAILURES_PER_ACCOUNT
@@ -82,7 +94,7 @@ def credentials_check(*, username: str, password: str, ip: str) -> User:
 
     Failures are counted per account+IP and per IP; a success clears the account counter.
     """
-    _refuse_if_locked_out(username, ip)
+    login_lockout_refuse(username, ip)
     candidate = _find_login_user(username)
     if candidate is not None:
         user = authenticate(username=candidate.username, password=password)
@@ -92,12 +104,7 @@ def credentials_check(*, username: str, password: str, ip: str) -> User:
         User().set_password(password)
         user = None
     if not isinstance(user, User):
-        now = timezone.now().timestamp()
-        account_key, ip_key = _login_keys(username, ip, now)
-        counter_store().hit(
-            [(account_key, LOGIN_WINDOW_SECONDS + 1), (ip_key, LOGIN_WINDOW_SECONDS + 1)]
-        )
-        metrics.LOGINS.labels("failure").inc()
+        login_failure_count(username, ip)
         with transaction.atomic():
             audit_record(
                 actor=candidate,

@@ -15,6 +15,8 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Sales pipeline", "pipeline-board", "opportunities.view"),
     ("My day", "my-day", "activities.log"),
     ("Sales figures", "sales-figures", "opportunities.view"),
+    ("Referrals", "referral-list", "referrals.view"),
+    ("Partners", "partner-list", "referrals.view"),
     ("Estimates", "estimate-list", "estimates.view"),
     ("Jobs & dispatch", "dispatch-board", "jobs.manage"),
     ("My jobs", "my-jobs", "time_off.request"),

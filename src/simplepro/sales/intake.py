@@ -137,6 +137,17 @@ def lead_take(
 ) -> Lead:  # fmt: skip
     """Take one lead: validate, match or make the customer, open or join the opportunity,
     record the lead and its funnel step. 422 naming every bad field; nothing half-written."""
+    with transaction.atomic(durable=True):
+        return lead_insert(fields=fields, form=form, actor=actor, source=source, utm=utm,
+                           salesperson_id=salesperson_id)  # fmt: skip
+
+
+def lead_insert(
+    *, fields: Mapping[str, Any], form: LeadForm | None = None, actor: User | None = None,
+    source: str = "", utm: Mapping[str, str] | None = None, salesperson_id: Any = None,
+) -> Lead:  # fmt: skip
+    """`lead_take` inside the caller's transaction (a partner's referral is recorded with
+    the lead it makes)."""
     clean, errors = _problems(fields, company_get().phone_region)
     if errors:
         raise ProblemError(422, "The lead has invalid fields.", errors=errors)
@@ -159,7 +170,7 @@ def lead_take(
         },
         "notes": clean.get("message") or "",
     }  # fmt: skip
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         customer, matched_by = match_customer(email, phone)
         if customer is None:
             customer = customer_insert(
