@@ -24,7 +24,9 @@ def test_the_office_and_the_partner_do_their_part_in_the_pages(
     })  # fmt: skip
     partner = Partner.objects.get()
     assert added.status_code == 302 and partner.commission_tiers == [
-        {"up_to": "2000.00", "rate": "5"}, {"up_to": "5000.00", "rate": "7.5"}]
+        {"up_to": "2000.00", "rate": "5"},
+        {"up_to": "5000.00", "rate": "7.5"},
+    ]
     page = office.get(f"/sales/partners/{partner.pk}/").content.decode()
     assert "5 % up to USD 2,000.00; 7.5 % up to USD 5,000.00" in page
     office.post(f"/sales/partners/{partner.pk}/", {

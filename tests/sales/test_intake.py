@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -233,3 +235,35 @@ def test_lead_forms_refuse_a_bad_origin(api_as: Any, personas: dict[str, User]) 
     )
     assert made.status_code == 201 and made.json()["allowed_origins"] == ["https://ok.example:8443"]
     assert "<iframe" in made.json()["snippet"]
+
+
+def test_a_form_with_a_price_range_answers_one_with_its_assumptions_and_keeps_it(
+    client: Any, lead_form: LeadForm, personas: dict[str, Any]
+) -> None:
+    LeadForm.objects.filter(pk=lead_form.pk).update(show_price_range=True)
+    lead_form.refresh_from_db()
+    answer = post_lead(client, lead_form)
+    assert answer.status_code == 201
+    shown = answer.json()["price_range"]
+    assert Decimal(shown["low"]) < Decimal(shown["high"]) and shown["currency"] == "USD"
+    assert any("not a quote" in line for line in shown["assumptions"])
+    assert any("2 bedrooms" in line for line in shown["assumptions"])
+    lead = Lead.objects.get()
+    assert lead.fields["price_range_shown"] == shown
+    # The same lead priced again by hand gives the same figures: the range is the engine's.
+    from simplepro.sales.price_range import price_range  # noqa: PLC0415
+
+    again = price_range("two_bedrooms", dt.date(2027, 6, 14))
+    assert again is not None and (str(again.low), str(again.high)) == (shown["low"], shown["high"])
+    # No size, no range; a form without ranges never answers one.
+    assert (
+        "price_range"
+        not in post_lead(
+            client, lead_form, {**LEAD, "move_size": None, "email": "b@example.com"}
+        ).json()
+    )
+    page = client.post(
+        f"/f/{lead_form.public_key}/",
+        {"name": "Framed Visitor", "email": "framed@example.com", "move_size": "studio"},
+    )
+    assert page.status_code == 200 and b'id="price-range"' in page.content

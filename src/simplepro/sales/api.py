@@ -92,7 +92,10 @@ def public_lead(request: HttpRequest) -> Status[dict[str, Any]]:
         # A body that does not parse (the rest is counted by intake.lead_from_web).
         metrics.LEADS.labels(outcome="invalid").inc()
         raise
-    return Status(201, {"id": lead, "status": "received"})
+    answer: dict[str, Any] = {"id": lead.id, "status": "received"}
+    if lead.price_range is not None:
+        answer["price_range"] = lead.price_range.as_dict()
+    return Status(201, answer)
 
 
 # --- opportunities ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ from simplepro.sales.models import (
     LeadForm,
     Opportunity,
 )
+from simplepro.sales.price_range import PriceRange, price_range
 from simplepro.sales.selectors import lead_form_for_key
 
 logger = logging.getLogger(__name__)
@@ -217,7 +219,21 @@ def _open_or_join(
     return opportunity
 
 
-def lead_from_web(*, public_key: str, origin: str, ip: str, read: Callable[[], Any]) -> uuid.UUID:
+@dataclass(frozen=True)
+class WebLead:
+    """What the website is told: the lead's id, and the price range when the form shows one."""
+
+    id: uuid.UUID
+    price_range: PriceRange | None = None
+
+
+def _range_for(form: LeadForm, payload: Any) -> PriceRange | None:
+    if not form.show_price_range or not payload.move_size:
+        return None
+    return price_range(payload.move_size, payload.move_date)
+
+
+def lead_from_web(*, public_key: str, origin: str, ip: str, read: Callable[[], Any]) -> WebLead:
     """A lead from the website (the API or the hosted form), counted by outcome in
     simplepro_leads_total. Raises LeadRefused, or ProblemError for bad fields."""
     try:
@@ -230,7 +246,7 @@ def lead_from_web(*, public_key: str, origin: str, ip: str, read: Callable[[], A
         raise
 
 
-def _web_lead(*, public_key: str, origin: str, ip: str, read: Callable[[], Any]) -> uuid.UUID:
+def _web_lead(*, public_key: str, origin: str, ip: str, read: Callable[[], Any]) -> WebLead:
     """The public endpoint's work, in the order that keeps a flood cheap: limits and key
     first, then the body, the honeypot, the challenge, and only then the database. The id
     answered for a bot caught by the honeypot is made up: it learns nothing."""
@@ -238,7 +254,7 @@ def _web_lead(*, public_key: str, origin: str, ip: str, read: Callable[[], Any])
     payload = read()
     if payload.website:
         metrics.LEADS.labels(outcome="honeypot").inc()
-        return uuid.uuid4()
+        return WebLead(uuid.uuid4(), _range_for(form, payload))
     if challenge.enabled():
         try:
             passed = challenge.verify(payload.challenge, ip)
@@ -253,6 +269,14 @@ def _web_lead(*, public_key: str, origin: str, ip: str, read: Callable[[], Any])
     if payload.flexible:
         fields["flexibility"] = Flexibility.FLEXIBLE
     utm = {key: getattr(payload, key) for key in UTM_KEYS}
-    lead = lead_take(fields=fields, form=form, source=payload.source or form.source, utm=utm)
+    shown = _range_for(form, payload)
+    with transaction.atomic(durable=True):
+        lead = lead_insert(fields=fields, form=form, source=payload.source or form.source,
+                           utm=utm)  # fmt: skip
+        if shown is not None:
+            # Kept with the lead: the salesperson sees what the customer was told.
+            Lead.objects.filter(pk=lead.pk).update(
+                fields={**lead.fields, "price_range_shown": shown.as_dict()}
+            )
     metrics.LEADS.labels(outcome="duplicate" if lead.is_duplicate else "received").inc()
-    return lead.pk
+    return WebLead(lead.pk, shown)

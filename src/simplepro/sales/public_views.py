@@ -78,7 +78,7 @@ def lead_form_page(request: HttpRequest, public_key: str) -> HttpResponse:
     if origin.lower() == f"{request.scheme}://{request.get_host()}".lower():
         origin = ""  # this page posting to itself (from the frame): not a foreign site
     try:
-        intake.lead_from_web(
+        lead = intake.lead_from_web(
             public_key=public_key, origin=origin,
             ip=client_ip(request), read=lambda: _read(request),
         )  # fmt: skip
@@ -88,4 +88,4 @@ def lead_form_page(request: HttpRequest, public_key: str) -> HttpResponse:
     except ProblemError as problem:
         errors = {e["field"]: e["message"] for e in problem.errors}
         return _page(request, form, values=request.POST, errors=errors, status=422)
-    return _page(request, form, received=True)
+    return _page(request, form, received=True, price_range=lead.price_range)

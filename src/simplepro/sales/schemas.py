@@ -67,17 +67,21 @@ class PublicLeadIn(Schema):
     challenge: str = Field("", max_length=4096)
 
 
-class LeadReceivedOut(Out):
-    id: UUID
-    status: Literal["received"]
-
-
 class PriceRangeOut(Out):
+    """An indication for a typical move of the size chosen, with what it assumes."""
+
     low: Decimal
     high: Decimal
     currency: str
     ruleset: str
     assumptions: list[str]
+
+
+class LeadReceivedOut(Out):
+    id: UUID
+    status: Literal["received"]
+    # Only when the form shows a price range and a move size was given.
+    price_range: PriceRangeOut | None = None
 
 
 class PlaceIn(StrictIn):
