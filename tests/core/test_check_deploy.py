@@ -148,3 +148,12 @@ def test_a_vapid_key_that_is_not_one_is_an_error(tmp_path: Path) -> None:
 def test_check_deploy_says_when_push_is_off(tmp_path: Path) -> None:
     result = run_cli("check-deploy", env=production_env(tmp_path))
     assert "simplepro.I002" in result.stdout + result.stderr
+
+
+def test_a_lead_challenge_without_its_keys_is_an_error(tmp_path: Path) -> None:
+    env = {**production_env(tmp_path), "SIMPLEPRO_LEAD_CHALLENGE": "turnstile",
+           "SIMPLEPRO_LEAD_CHALLENGE_SITE_KEY": "0x4AAAAAAA"}  # fmt: skip
+    result = run_cli("check-deploy", env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "simplepro.E021" in output
+    assert "no lead from the website can get through" in output

@@ -253,6 +253,20 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="simplepro.I001",
             )
         )
+    if settings.LEAD_CHALLENGE and not (
+        settings.LEAD_CHALLENGE_SECRET and settings.LEAD_CHALLENGE_SITE_KEY
+    ):
+        # Every web lead would be refused (503: the challenge cannot be checked).
+        findings.append(
+            Error(
+                f"SIMPLEPRO_LEAD_CHALLENGE={settings.LEAD_CHALLENGE} needs both "
+                "SIMPLEPRO_LEAD_CHALLENGE_SITE_KEY and SIMPLEPRO_LEAD_CHALLENGE_SECRET: "
+                "without them no lead from the website can get through.",
+                hint="Set both from the provider's dashboard, or unset SIMPLEPRO_LEAD_CHALLENGE "
+                "(docs/sales-web-form.md).",
+                id="simplepro.E021",
+            )
+        )
     if settings.VAPID_PRIVATE_KEY and not _vapid_key_usable(settings.VAPID_PRIVATE_KEY):
         findings.append(
             Error(
