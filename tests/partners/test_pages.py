@@ -59,3 +59,30 @@ def test_the_office_and_the_partner_do_their_part_in_the_pages(
     assert "No commission is due yet" in early.content.decode()
     assert browser.post("/partners/portal/logout/").status_code == 302
     assert browser.get("/partners/portal/").status_code == 302
+
+
+def test_the_office_ties_a_move_in_the_pipeline_to_the_partner_who_sent_it(
+    web_as: Any, personas: dict[str, User], opportunity: Any
+) -> None:
+    from simplepro.partners.services import partner_save  # noqa: PLC0415
+
+    partner = partner_save(actor=personas["admin"], partner=None, data={
+        "name": "Harbor Realty", "kind": "realtor", "commission_rate": "5"})  # fmt: skip
+    sales = web_as(personas["sales"])
+    page = sales.get(f"/sales/opportunities/{opportunity.pk}/").content.decode()
+    assert "A partner sent them" in page and "Harbor Realty" in page
+    tied = sales.post(f"/sales/opportunities/{opportunity.pk}/referral/",
+                      {"partner_id": str(partner.pk)}, follow=True)  # fmt: skip
+    assert 'id="referred-by"' in tied.content.decode()
+    referral = Referral.objects.get()
+    assert referral.opportunity_id == opportunity.pk and referral.by_user == personas["sales"]
+    again = sales.post(f"/sales/opportunities/{opportunity.pk}/referral/",
+                       {"partner_id": str(partner.pk)}, follow=True)  # fmt: skip
+    assert "already been referred" in again.content.decode()
+    # Another salesperson cannot reach the move at all.
+    assert (
+        web_as(personas["sales2"])
+        .post(f"/sales/opportunities/{opportunity.pk}/referral/", {"partner_id": str(partner.pk)})
+        .status_code
+        == 404
+    )

@@ -13,7 +13,7 @@ from ninja import Router, Status
 
 from simplepro.core.api import PROBLEM, reject_nulls, require
 from simplepro.core.clientip import client_ip
-from simplepro.core.problems import NotFound
+from simplepro.core.problems import NotFound, invalid
 from simplepro.partners import portal, selectors, services
 from simplepro.partners.models import Partner, PartnerAccount, Referral
 from simplepro.partners.schemas import (
@@ -29,6 +29,7 @@ from simplepro.partners.schemas import (
     ReferralOut,
     StaffReferralIn,
 )
+from simplepro.sales.selectors import visible_opportunities
 
 partners_router = Router(tags=["partners"])
 referrals_router = Router(tags=["partners"])
@@ -48,8 +49,8 @@ def referral_out(referral: Referral) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def lead_fields(payload: ReferralIn) -> dict[str, Any]:
-    return payload.model_dump(exclude={"notes", "partner_id"})
+def lead_fields(payload: ReferralIn | StaffReferralIn) -> dict[str, Any]:
+    return payload.model_dump(exclude={"notes", "partner_id", "opportunity_id"})
 
 
 def _partner(partner_id: UUID) -> Partner:
@@ -125,10 +126,18 @@ def referral_list(
 def referral_create(request: HttpRequest, payload: StaffReferralIn) -> Status[dict[str, Any]]:
     """A referral a partner phoned or e-mailed in, entered by the office."""
     user = require(request, "referrals.enter")
-    referral = services.referral_create(
-        partner=_partner(payload.partner_id), fields=lead_fields(payload), notes=payload.notes,
-        actor=user,
-    )  # fmt: skip
+    partner = _partner(payload.partner_id)
+    if payload.opportunity_id is not None:
+        opportunity = visible_opportunities(viewer=user).filter(pk=payload.opportunity_id).first()
+        if opportunity is None:
+            raise NotFound("opportunity")
+        referral = services.referral_attach(partner=partner, opportunity=opportunity, actor=user)
+    else:
+        if not payload.name.strip():
+            raise invalid("name", "required", "A new customer needs a name.")
+        referral = services.referral_create(
+            partner=partner, fields=lead_fields(payload), notes=payload.notes, actor=user
+        )
     return Status(201, referral_out(referral))
 
 

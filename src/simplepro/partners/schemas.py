@@ -93,8 +93,20 @@ class ReferralIn(StrictIn):
     notes: str = Field("", max_length=2000)
 
 
-class StaffReferralIn(ReferralIn):
+class StaffReferralIn(StrictIn):
+    """Either a new customer (the lead fields, `name` and an e-mail or phone at least), or
+    `opportunity_id`: a move already in the pipeline the partner turns out to have sent."""
+
     partner_id: UUID
+    opportunity_id: UUID | None = None
+    name: str = Field("", max_length=200)
+    email: EmailStr | Literal[""] = ""
+    phone: str = Field("", max_length=40)
+    move_date: date | None = None
+    from_postal_code: str = Field("", max_length=20)
+    to_postal_code: str = Field("", max_length=20)
+    move_size: MoveSizeName = ""
+    notes: str = Field("", max_length=2000)
 
 
 class ReferralOut(Out):

@@ -27,6 +27,7 @@ from simplepro.partners.models import (
 )
 from simplepro.pricing.money import cents
 from simplepro.sales.intake import lead_insert
+from simplepro.sales.models import Opportunity
 
 PARTNER_FIELDS = ("name", "kind", "contact_name", "email", "phone", "is_active", "notes",
                   "commission_type", "commission_rate", "commission_flat", "commission_tiers")  # fmt: skip
@@ -121,6 +122,25 @@ def referral_create(
             changes={"partner": {"before": None, "after": partner.name},
                      "by": {"before": None,
                             "after": account.email if account else "the office"}},
+        )  # fmt: skip
+    return referral
+
+
+def referral_attach(*, partner: Partner, opportunity: Opportunity, actor: User) -> Referral:
+    """The customer says a partner sent them: tie the opportunity being worked to it."""
+    if not partner.is_active:
+        raise Conflict("This partner is not active.")
+    with transaction.atomic(durable=True):
+        if Referral.objects.filter(opportunity=opportunity).exists():
+            raise Conflict("This move has already been referred.")
+        referral = Referral.objects.create(
+            partner=partner, opportunity=opportunity, customer_id=opportunity.customer_id,
+            by_user=actor, status=_status_of(opportunity.status), job_id=opportunity.job_id,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action="create", entity_type="referral", entity_id=referral.pk,
+            changes={"partner": {"before": None, "after": partner.name},
+                     "opportunity": {"before": None, "after": str(opportunity.pk)}},
         )  # fmt: skip
     return referral
 

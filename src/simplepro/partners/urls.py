@@ -7,6 +7,11 @@ office = [
     path("partners/", views.PartnerListView.as_view(), name="partner-list"),
     path("partners/<uuid:partner_id>/", views.PartnerDetailView.as_view(), name="partner-detail"),
     path("referrals/", views.ReferralListView.as_view(), name="referral-list"),
+    path(
+        "opportunities/<uuid:opportunity_id>/referral/",
+        views.referral_attach_view,
+        name="opportunity-referral",
+    ),
 ]
 
 # The partners' own portal, under /partners/portal/.

@@ -31,6 +31,7 @@ from simplepro.partners.models import (
     ReferralStatus,
 )
 from simplepro.sales.models import MoveSize
+from simplepro.sales.selectors import visible_opportunities
 
 
 def _user(request: HttpRequest) -> User:
@@ -207,6 +208,25 @@ def referral_fields(post: QueryDict) -> dict[str, Any]:
     return {name: post.get(name, "").strip() or None for name in
             ("name", "email", "phone", "move_date", "from_postal_code", "to_postal_code",
              "move_size")}  # fmt: skip
+
+
+@require_POST
+def referral_attach_view(request: HttpRequest, opportunity_id: UUID) -> HttpResponse:
+    """The opportunity page's "Referred by": tie the move to the partner who sent it."""
+    user = _user(request) if isinstance(request.user, User) else None
+    if user is None or not has_permission(user, "referrals.enter"):
+        raise Http404
+    opportunity = visible_opportunities(viewer=user).filter(pk=opportunity_id).first()
+    partner = Partner.objects.filter(pk=_id(request.POST.get("partner_id"))).first()
+    if opportunity is None or partner is None:
+        raise Http404
+    try:
+        services.referral_attach(partner=partner, opportunity=opportunity, actor=user)
+    except ProblemError as problem:
+        messages.error(request, problem.explanation)
+    else:
+        messages.success(request, f"Referred by {partner.name}.")
+    return redirect("opportunity-detail", opportunity_id=opportunity.pk)
 
 
 # --- the partners' portal ---------------------------------------------------------------

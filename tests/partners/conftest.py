@@ -1,0 +1,1 @@
+from tests.sales.conftest import customer, opportunity  # noqa: F401  (the same fixtures)
