@@ -18,6 +18,9 @@ CHROMIUM = (
     shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 )
 PASSWORD = "Browser-Test-Pass-1"
+# The environment of each running site (by its address), for tests that also run the CLI
+# on it (`simplepro shell` to let time pass for a scheduled task).
+SITE_ENV: dict[str, dict[str, str]] = {}
 LAUNCH_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -50,6 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 stdin=PASSWORD + "\n",
             )
             assert result.returncode == 0, result.stderr
+        SITE_ENV[base] = env
         yield base
 
 
