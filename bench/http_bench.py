@@ -69,8 +69,22 @@ WRK_SCRIPT = r"""
 local counter = 0
 local token = os.getenv("BENCH_TOKEN")
 local method = os.getenv("BENCH_METHOD") or "GET"
+local cookie = os.getenv("BENCH_COOKIE")
+local form = os.getenv("BENCH_FORM")
 function request()
   local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+  if cookie and cookie ~= "" then  -- a page as a signed-in browser asks for it
+    headers = {["Cookie"] = cookie}
+  end
+  if method == "LEAD" then  -- the public lead endpoint: a new visitor each request
+    counter = counter + 1
+    local n = math.random(1000000, 9999999)
+    local body = string.format(
+      '{"name": "Visitor %d", "email": "v%d-%d@web.example", "move_size": "two_bedrooms"}',
+      counter, n, counter)
+    return wrk.format("POST", nil, {["Content-Type"] = "application/json",
+                                    ["X-SimplePro-Form"] = form}, body)
+  end
   if method == "CALC" then  -- a distinct estimate each request: nothing can be cached
     local body = string.format(
       '{"service": "local", "move_date": "2026-%02d-%02d", "crew_size": %d, "estimated_hours": "%d.5", "cubic_feet": "%d", "pickup": {"stairs_flights": %d}, "special_items": {"piano": %s, "fragile_count": %d}}',

@@ -238,3 +238,35 @@ def test_an_activity_due_without_a_utc_offset_is_a_422(
     })  # fmt: skip
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "due_at"
     assert not Activity.objects.filter(kind="call").exists()
+
+
+def test_the_board_and_my_day_cost_the_same_queries_for_3_or_30_moves(
+    customer: Customer, personas: dict[str, User], web_as: Any
+) -> None:
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    api, page = ApiClient(personas["manager"]), web_as(personas["sales"])
+
+    def cost() -> tuple[int, int, int]:
+        counts = []
+        for client, path in ((api, "/api/opportunities/board"), (page, "/sales/"),
+                             (page, "/sales/my-day/")):  # fmt: skip
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200
+            counts.append(len(queries))
+        return counts[0], counts[1], counts[2]
+
+    def add(n: int) -> None:
+        for i in range(n):
+            made = services.opportunity_create(actor=personas["manager"], customer=customer,
+                                               data={"estimated_value": "100"})  # fmt: skip
+            services.activity_create(actor=personas["sales"], opportunity=made, data={
+                "kind": "call", "subject": f"Call {i}", "due_at": timezone.now()})  # fmt: skip
+
+    add(3)
+    few = cost()
+    add(27)
+    assert cost() == few
+    board = api.get("/api/opportunities/board").json()
+    assert board["columns"][0]["count"] == 30 and board["columns"][0]["value"] == "3000.00"

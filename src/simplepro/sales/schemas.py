@@ -189,13 +189,30 @@ class OpportunityPageOut(Out):
     previous: str | None
 
 
+class CardOut(Out):
+    id: UUID
+    customer: CustomerRefOut
+    status: str
+    service: str
+    move_size: str
+    move_date: date | None
+    estimated_value: Decimal | None
+    priority: str
+    source: str
+    salesperson: PersonOut | None
+    allowed: list[str]
+    updated_at: datetime
+
+
 class BoardColumnOut(Out):
+    """A status: its whole count and value, and its newest cards (50 a column open, 20 closed)."""
+
     status: str
     label: str
     count: int
     value: Decimal
     weighted_value: Decimal
-    items: list[OpportunityOut]
+    items: list[CardOut]
 
 
 class BoardOut(Out):

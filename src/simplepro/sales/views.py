@@ -23,7 +23,6 @@ from simplepro.customers.models import LeadSource
 from simplepro.estimates.selectors import estimate_list
 from simplepro.sales import forms_admin, intake, selectors, services
 from simplepro.sales.models import (
-    STAGE_WEIGHTS,
     ActivityKind,
     Flexibility,
     LeadForm,
@@ -100,14 +99,9 @@ class PipelineBoardView(PermissionRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         viewer = _viewer(request)
         filters = _filters(request)
-        columns = []
-        for status, cards in selectors.board(viewer=viewer, filters=filters).items():
-            value = sum(c.estimated_value or 0 for c in cards)
-            columns.append({"status": status, "label": OpportunityStatus(status).label,
-                            "cards": cards, "value": value,
-                            "weighted": value * STAGE_WEIGHTS[status] / 100})  # fmt: skip
         context = {
-            **_choices(viewer), "columns": columns, "filters": filters,
+            **_choices(viewer), "columns": selectors.board(viewer=viewer, filters=filters),
+            "filters": filters,
             "can_change": has_permission(viewer, "opportunities.change"),
             "lost_reasons": selectors.close_reasons("lost"),
             "cancel_reasons": selectors.close_reasons("cancelled"),
