@@ -64,34 +64,39 @@ def _previous_at(event: FunnelEvent) -> dt.datetime | None:
     )
 
 
-def _key(event: FunnelEvent, zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
-    return {
-        "day": event.at.astimezone(zone).date(), "stage": event.stage, "source": event.source,
-        "salesperson": str(event.salesperson_id or ""), "move_size": event.move_size,
-    }  # fmt: skip
+def _rows(event: FunnelEvent, zone: zoneinfo.ZoneInfo) -> list[dict[str, Any]]:
+    """The day rows an event counts in: everyone's and its salesperson's, in total and by
+    each grouping."""
+    day = event.at.astimezone(zone).date()
+    keys = {"": "", "source": event.source, "salesperson": str(event.salesperson_id or ""),
+            "move_size": event.move_size}  # fmt: skip
+    scopes = [""] + ([str(event.salesperson_id)] if event.salesperson_id else [])
+    return [
+        {"scope": scope, "dimension": dimension, "key": key, "day": day, "stage": event.stage}
+        for scope in scopes
+        for dimension, key in keys.items()
+    ]
 
 
 def rollup_add(event: FunnelEvent) -> None:
-    """Count `event` in its day's row (inside the event's transaction)."""
+    """Count `event` in its day's rows (inside the event's transaction)."""
     before = _previous_at(event)
-    seconds = int((event.at - before).total_seconds()) if before else None
-    key = _key(event, _zone())
+    seconds = max(int((event.at - before).total_seconds()), 0) if before else None
+    value = event.value or 0
     change = {
-        "count": F("count") + 1,
-        "value": F("value") + (event.value or 0),
-        "seconds": F("seconds") + (max(seconds, 0) if seconds is not None else 0),
+        "count": F("count") + 1, "value": F("value") + value,
+        "seconds": F("seconds") + (seconds or 0),
         "timed": F("timed") + (1 if seconds is not None else 0),
-    }
-    if FunnelDay.objects.filter(**key).update(**change):
-        return
-    try:
-        with transaction.atomic():
-            FunnelDay.objects.create(
-                **key, count=1, value=event.value or 0, seconds=max(seconds or 0, 0),
-                timed=1 if seconds is not None else 0,
-            )  # fmt: skip
-    except IntegrityError:  # made meanwhile by another event of that day
-        FunnelDay.objects.filter(**key).update(**change)
+    }  # fmt: skip
+    for key in _rows(event, _zone()):
+        if FunnelDay.objects.filter(**key).update(**change):
+            continue
+        try:
+            with transaction.atomic():
+                FunnelDay.objects.create(**key, count=1, value=value, seconds=seconds or 0,
+                                         timed=1 if seconds is not None else 0)  # fmt: skip
+        except IntegrityError:  # made meanwhile by another event of that day
+            FunnelDay.objects.filter(**key).update(**change)
 
 
 def rollup_rebuild() -> int:
@@ -141,19 +146,22 @@ def _stages(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _sums(rows: Any, *by: str) -> Any:
+    return rows.values(*by).annotate(
+        count=Sum("count"), value=Sum("value"), seconds=Sum("seconds"), timed=Sum("timed")
+    )
+
+
 def funnel(
     *, start: dt.date, end: dt.date, group_by: str | None = None, salesperson: Any = None
 ) -> dict[str, Any]:
     """The funnel for the company days `start`..`end` (both included), of everyone or of
     one salesperson's opportunities."""
-    days = FunnelDay.objects.filter(_day_range(start, end))
-    if salesperson is not None:
-        days = days.filter(salesperson=str(salesperson))
+    days = FunnelDay.objects.filter(
+        _day_range(start, end), scope=str(salesperson) if salesperson is not None else ""
+    )
     totals: dict[str, dict[str, Any]] = {
-        row["stage"]: dict(row)
-        for row in days.values("stage").annotate(
-            count=Sum("count"), value=Sum("value"), seconds=Sum("seconds"), timed=Sum("timed")
-        )
+        row["stage"]: dict(row) for row in _sums(days.filter(dimension=""), "stage")
     }
     answer: dict[str, Any] = {
         "from": start, "to": end, "group_by": group_by,
@@ -167,10 +175,8 @@ def funnel(
     answer["overall_rate"] = round(done * 100 / leads, 1) if leads else None
     if group_by:
         by: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        for row in days.values(group_by, "stage").annotate(
-            count=Sum("count"), value=Sum("value"), seconds=Sum("seconds"), timed=Sum("timed")
-        ):
-            by[row[group_by]][row["stage"]] = dict(row)
+        for row in _sums(days.filter(dimension=group_by), "key", "stage"):
+            by[row["key"]][row["stage"]] = dict(row)
         names = _names(set(by)) if group_by == "salesperson" else {}
         answer["groups"] = sorted(
             ({"key": key, "label": _label(group_by, key, names), "stages": _stages(rows),
@@ -187,13 +193,13 @@ def leaderboard(*, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = defaultdict(lambda: {"won": 0, "won_value": Decimal(0),
                                                             "lost": 0, "quotes_sent": 0})  # fmt: skip
     for row in (
-        FunnelDay.objects.filter(_day_range(start, end), stage__in=(St.WON, St.LOST,
-                                                                    St.QUOTE_SENT))
-        .exclude(salesperson="")
-        .values("salesperson", "stage")
+        FunnelDay.objects.filter(_day_range(start, end), scope="", dimension="salesperson",
+                                 stage__in=(St.WON, St.LOST, St.QUOTE_SENT))
+        .exclude(key="")
+        .values("key", "stage")
         .annotate(count=Sum("count"), value=Sum("value"))
     ):  # fmt: skip
-        entry = rows[row["salesperson"]]
+        entry = rows[row["key"]]
         if row["stage"] == St.WON:
             entry["won"], entry["won_value"] = row["count"], cents(row["value"])
         elif row["stage"] == St.LOST:

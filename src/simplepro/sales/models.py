@@ -483,18 +483,21 @@ class RuleStep(models.Model):
 
 
 class FunnelDay(models.Model):
-    """The funnel events of one company day, summed by stage and by what the funnel groups
-    by: the funnel of a year reads a few thousand of these rows instead of every event
-    (bench/sales_funnel.py measures both). Kept by `services.funnel_record` in the event's
-    own transaction; `funnel.rollup_rebuild` remakes them from the events."""
+    """The funnel events of one company day, summed by stage: for everyone (`scope` "") and
+    for each salesperson's own figures (`scope` their id), in total (`dimension` "") and by
+    each thing the funnel groups by (`dimension` source, salesperson or move size, `key` its
+    value). The funnel of a year grouped by source reads a few thousand of these rows
+    instead of every event (bench/sales_bench.py measured both, and a first rollup keyed by
+    every dimension at once, which hardly summed anything). Kept by
+    `services.funnel_record` in the event's own transaction; `funnel.rollup_rebuild` remakes
+    them from the events."""
 
     id = models.BigAutoField(primary_key=True)
+    scope = models.CharField(max_length=36, blank=True)
+    dimension = models.CharField(max_length=12, blank=True)
+    key = models.CharField(max_length=36, blank=True)
     day = models.DateField()
     stage = models.CharField(max_length=16, choices=FunnelStage.choices)
-    source = models.CharField(max_length=20, blank=True)
-    # The salesperson's id as text ("" for nobody): a NULL would break the unique key.
-    salesperson = models.CharField(max_length=36, blank=True)
-    move_size = models.CharField(max_length=16, blank=True)
     count = models.PositiveIntegerField(default=0)
     value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Seconds from the opportunity's previous stage, summed over `timed` events.
@@ -504,10 +507,9 @@ class FunnelDay(models.Model):
     class Meta:
         constraints: ClassVar = [
             models.UniqueConstraint(
-                fields=["day", "stage", "source", "salesperson", "move_size"],
-                name="funnel_day_once",
+                fields=["scope", "dimension", "day", "stage", "key"], name="funnel_day_once"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.stage} {self.count}"
+        return f"{self.day} {self.stage} {self.dimension}={self.key} {self.count}"

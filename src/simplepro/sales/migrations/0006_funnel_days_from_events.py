@@ -25,19 +25,23 @@ def rebuild(apps, schema_editor):  # type: ignore[no-untyped-def]
         before = max((seen[s] for s in earlier if s in seen), default=None)
         seen[event.stage] = event.at
         seconds = max(int((event.at - before).total_seconds()), 0) if before else None
-        row, _ = FunnelDay.objects.get_or_create(
-            day=event.at.astimezone(zone).date(),
-            stage=event.stage,
-            source=event.source,
-            salesperson=str(event.salesperson_id or ""),
-            move_size=event.move_size,
-        )
-        FunnelDay.objects.filter(pk=row.pk).update(
-            count=F("count") + 1,
-            value=F("value") + (event.value or 0),
-            seconds=F("seconds") + (seconds or 0),
-            timed=F("timed") + (seconds is not None),
-        )
+        seller = str(event.salesperson_id or "")
+        keys = {"": "", "source": event.source, "salesperson": seller, "move_size": event.move_size}
+        for scope in [""] + ([seller] if seller else []):
+            for dimension, key in keys.items():
+                row, _ = FunnelDay.objects.get_or_create(
+                    scope=scope,
+                    dimension=dimension,
+                    key=key,
+                    stage=event.stage,
+                    day=event.at.astimezone(zone).date(),
+                )
+                FunnelDay.objects.filter(pk=row.pk).update(
+                    count=F("count") + 1,
+                    value=F("value") + (event.value or 0),
+                    seconds=F("seconds") + (seconds or 0),
+                    timed=F("timed") + (seconds is not None),
+                )
 
 
 class Migration(migrations.Migration):
