@@ -183,7 +183,8 @@ def _cookie(base: str, username: str) -> str:
     signed = session.post(f"{base}/login/", data={"csrfmiddlewaretoken": csrf,
                           "username": username, "password": PASSWORD},
                           headers={"Referer": f"{base}/login/"}, timeout=30)  # fmt: skip
-    assert signed.ok and "login" not in signed.url, signed.url
+    assert signed.ok, signed.status_code
+    assert "login" not in signed.url, signed.url
     return "; ".join(f"{k}={v}" for k, v in session.cookies.items())
 
 
@@ -208,7 +209,9 @@ def _shell(env: dict[str, str], code: str, timeout: int = 3600) -> str:
 
 
 def _leads(env: dict[str, str]) -> int:
-    out = _shell(env, "from simplepro.sales.models import Lead\nprint('LEADS', Lead.objects.count())")
+    out = _shell(
+        env, "from simplepro.sales.models import Lead\nprint('LEADS', Lead.objects.count())"
+    )
     return int(out.rsplit(" ", 1)[1])
 
 
@@ -246,8 +249,12 @@ def main() -> int:
                 ("board, salesperson", "/api/opportunities/board", seller, {}),
                 ("my day page", "/sales/my-day/", "", {"BENCH_COOKIE": cookie}),
                 ("activities overdue", "/api/activities?assignee=me&state=overdue", seller, {}),
-                ("funnel, year by source",
-                 f"/api/pipeline/funnel?from={year[0]}&to={year[1]}&group_by=source", boss, {}),
+                (
+                    "funnel, year by source",
+                    f"/api/pipeline/funnel?from={year[0]}&to={year[1]}&group_by=source",
+                    boss,
+                    {},
+                ),
             ):
                 result = _measure(base, base_env, label, path, token, args.seconds, script,
                                   **extra)  # fmt: skip
@@ -264,8 +271,15 @@ def main() -> int:
             flood.join()
             print(_row(during[0]), flush=True)
             print(_row(board), flush=True)
-            print(json.dumps({"flood_requests": round(during[0].rps * args.seconds),
-                              "flood_leads_stored": _leads(base_env) - before}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "flood_requests": round(during[0].rps * args.seconds),
+                        "flood_leads_stored": _leads(base_env) - before,
+                    }
+                ),
+                flush=True,
+            )
         # Capacity of the endpoint itself: the per-address limit lifted.
         lifted = {**base_env, "SIMPLEPRO_LEAD_RATE_LIMITS": "100000000/1",
                   "SIMPLEPRO_LEAD_FORM_RATE_LIMITS": "100000000/1"}  # fmt: skip

@@ -15,6 +15,7 @@ from simplepro.accounts.services import company_get
 from simplepro.core.events import publish_on_commit
 from simplepro.estimates.models import Estimate
 from simplepro.notifications.services import notify
+from simplepro.pricing.money import money_text
 
 # Estimate events the salesperson is told of, beyond the live update.
 NOTIFIED = {
@@ -58,6 +59,6 @@ def _notify_salesperson(
         event=event,
         context={"customer": estimate.customer.name, "version": extra.get("version", ""),
                  "note": extra.get("note", ""), "by": actor.display_name if actor else "",
-                 "total": f"{company_get().currency} {latest:,.2f}" if latest is not None else ""},
+                 "total": money_text(latest, company_get().currency) if latest is not None else ""},
         link=f"/estimates/{estimate.pk}/",
     )  # fmt: skip

@@ -16,6 +16,7 @@ from fpdf import FPDF
 
 from simplepro.accounts.models import Company
 from simplepro.estimates.models import Estimate, EstimateVersion
+from simplepro.pricing.money import money_text
 
 BREAKDOWN_LINES = (
     ("labor", "Labor"),
@@ -106,7 +107,7 @@ def _text(value: str) -> str:
 
 
 def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+    return money_text(amount)
 
 
 def render_pdf(quote: Quote) -> bytes:

@@ -47,6 +47,7 @@ from simplepro.pricing import (
 )
 from simplepro.pricing.defaults import default_ruleset
 from simplepro.pricing.engine import reprice
+from simplepro.pricing.money import money_text
 
 logger = structlog.get_logger(__name__)
 QUOTE_LINK_SALT = "simplepro.estimates.quote-link"
@@ -311,7 +312,8 @@ def _email_quote(
         body=(
             f"Hello {estimate.customer.name},\n\n"
             f"Your quote is attached and online at:\n{link}\n\n"
-            f"Total {version.total:,.2f}, valid until {estimate.valid_until}.\n\n"
+            f"Total {money_text(version.total, company.currency)}, valid until "
+            f"{estimate.valid_until}.\n\n"
             f"{company.name}\n{company.phone}\n"
         ),
         to=[to],

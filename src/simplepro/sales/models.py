@@ -168,7 +168,17 @@ class Opportunity(models.Model):
                 fields=["salesperson", "status", "-updated_at"], name="opportunity_sales_idx"
             ),
             models.Index(fields=["customer", "status"], name="opportunity_customer_idx"),
-            models.Index(fields=["status", "closed_at"], name="opportunity_closed_idx"),
+            # The board's sums read these alone (PostgreSQL: index-only, with the value).
+            models.Index(
+                fields=["status", "closed_at"],
+                include=["estimated_value"],
+                name="opportunity_closed_idx",
+            ),
+            models.Index(
+                fields=["status", "salesperson"],
+                include=["estimated_value"],
+                name="opportunity_value_idx",
+            ),
         ]
         verbose_name_plural = "opportunities"
 

@@ -33,7 +33,7 @@ from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.customers.models import Customer
 from simplepro.estimates.models import Estimate, EstimateStatus
 from simplepro.notifications.services import notify
-from simplepro.pricing.money import cents
+from simplepro.pricing.money import cents, money_text
 from simplepro.sales import funnel
 from simplepro.sales.models import (
     CLOSED_STATUSES,
@@ -506,7 +506,7 @@ def activity_insert(
 def money(amount: Decimal | None) -> str:
     if amount is None:
         return "no total"
-    return f"{company_get().currency} {amount:,.2f}"
+    return money_text(amount, company_get().currency)
 
 
 def _local(moment: dt.datetime | None) -> str:

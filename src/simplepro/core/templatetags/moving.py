@@ -5,6 +5,8 @@ from __future__ import annotations
 import phonenumbers
 from django import template
 
+from simplepro.pricing.money import money_text
+
 register = template.Library()
 
 
@@ -23,7 +25,4 @@ def money(amount: object, currency: str = "") -> str:
     """1234.5 → "USD 1,234.50" (no amount: empty)."""
     if amount is None or amount == "":
         return ""
-    from decimal import Decimal
-
-    text = f"{Decimal(str(amount)):,.2f}"
-    return f"{currency} {text}".strip()
+    return money_text(str(amount), currency)

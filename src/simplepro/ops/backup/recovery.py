@@ -73,7 +73,16 @@ def _graph() -> list[tuple[type[models.Model], str]]:
     from simplepro.estimates.models import Estimate, EstimateVersion
     from simplepro.jobs.models import Assignment, Job, TimeEntry
     from simplepro.messaging.models import Conversation, Member, Message
-    from simplepro.sales.models import Activity, FunnelEvent, Lead, Opportunity, OpportunityEstimate
+    from simplepro.partners.models import Referral
+    from simplepro.sales.models import (
+        Activity,
+        FunnelEvent,
+        Lead,
+        Opportunity,
+        OpportunityEstimate,
+        RuleRun,
+        RuleStep,
+    )
 
     return [
         (Customer, "pk"),
@@ -95,6 +104,10 @@ def _graph() -> list[tuple[type[models.Model], str]]:
         (Lead, "customer"),
         (Activity, "opportunity__customer"),
         (FunnelEvent, "opportunity__customer"),
+        (RuleRun, "opportunity__customer"),
+        (RuleStep, "run__opportunity__customer"),
+        # the partner who referred them (the partner itself is not theirs: it must exist)
+        (Referral, "customer"),
     ]
 
 
@@ -238,6 +251,13 @@ def _write(rows: list[models.Model], plan: list[Change], customer_id: str) -> No
                         using="default",
                     )
             customer_lookups_rebuild(Customer.objects.get(pk=customer_id))
+            # The funnel's day sums are derived: count the funnel events brought back.
+            from simplepro.sales.funnel import rollup_add
+            from simplepro.sales.models import FunnelEvent
+
+            for row, change in zip(rows, plan, strict=True):
+                if change.action == "create" and isinstance(row, FunnelEvent):
+                    rollup_add(row)
     except (IntegrityError, DatabaseError) as exc:
         raise BackupError(
             f"the live database refused the customer's records ({exc}); nothing was changed"

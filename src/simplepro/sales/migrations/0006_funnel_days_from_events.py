@@ -45,5 +45,5 @@ def rebuild(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sales", "0005_funnel_days"), ("accounts", "0001_initial")]
+    dependencies = [("sales", "0005_funnel_days_and_indexes"), ("accounts", "0001_initial")]
     operations = [migrations.RunPython(rebuild, migrations.RunPython.noop)]
