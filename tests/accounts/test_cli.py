@@ -109,12 +109,17 @@ def test_seed_demo_is_idempotent_and_prints_the_login_once(env: dict[str, str]) 
         "-c",
         "from simplepro.customers.models import Customer; from simplepro.accounts.models import User;"
         "from simplepro.estimates.models import Estimate; from simplepro.jobs.models import Job;"
+        "from simplepro.sales.models import Opportunity; from simplepro.partners.models import "
+        "Referral;"
         "print(Customer.objects.count(), Estimate.objects.count(), Job.objects.count(),"
+        " Opportunity.objects.count(), Referral.objects.count(),"
         " sorted(set(User.objects.values_list('role', flat=True))))",
         env=env,
     )
-    customers, estimates, jobs, roles = count.stdout.split(" ", 3)
-    assert (customers, estimates, jobs) == ("50", "12", "8")
+    customers, estimates, jobs, opportunities, referrals, roles = count.stdout.split(" ", 5)
+    # 50 customers and the 4 leads of the sales demo (web, phone, and a partner's referral)
+    assert (customers, estimates, jobs) == ("54", "12", "8")
+    assert (opportunities, referrals) == ("4", "1")
     assert roles.count("'") == 16  # all eight roles
     secret = Path(env["SIMPLEPRO_DATA_DIR"]) / "secrets" / "demo-password"
     assert oct(secret.stat().st_mode & 0o777) == "0o600"

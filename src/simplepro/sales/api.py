@@ -190,7 +190,7 @@ def opportunity_create(request: HttpRequest, payload: OpportunityIn) -> Status[d
 
 @opportunities_router.get("/board", response={200: BoardOut, **PROBLEM})
 def opportunity_board(request: HttpRequest, query: Query[OpportunityQuery]) -> dict[str, Any]:
-    """The pipeline by status: each column's whole count and value, and its newest cards (50 open, 20 closed)."""
+    """The pipeline by status: each column's whole count and value, and its newest cards (25 a column open, 10 closed)."""
     user = require(request, "opportunities.view")
     columns = [
         {**{k: v for k, v in column.items() if k != "cards"}, "items": column["cards"]}

@@ -205,7 +205,7 @@ class CardOut(Out):
 
 
 class BoardColumnOut(Out):
-    """A status: its whole count and value, and its newest cards (50 a column open, 20 closed)."""
+    """A status: its whole count and value, and its newest cards (25 a column open, 10 closed)."""
 
     status: str
     label: str

@@ -149,6 +149,8 @@ class Command(BaseCommand):
         self._customers(options["customers"])
         self._estimates()
         self._dispatch()
+        known = password_file.read_text(encoding="utf-8").strip() if password_file.exists() else ""
+        self._sales(known or secrets.token_urlsafe(12))
 
     def _customers(self, wanted: int) -> None:
         existing = Customer.objects.count()
@@ -281,4 +283,50 @@ class Command(BaseCommand):
             assignment_create(actor=owner, job=job, truck=trucks[index % 2])
         self.stdout.write(
             f"Added {len(people)} crew members, {len(trucks)} trucks and {len(customers)} jobs."
+        )
+
+    def _sales(self, password: str) -> None:
+        """A web form, a few leads in the pipeline, and a realtor with portal access."""
+        from simplepro.partners.models import Partner
+        from simplepro.partners.services import account_create, partner_save, referral_create
+        from simplepro.sales.forms_admin import lead_form_save
+        from simplepro.sales.intake import lead_take
+        from simplepro.sales.models import LeadForm
+
+        if LeadForm.objects.exists():
+            return
+        owner = User.objects.get(username="owner")
+        form = lead_form_save(actor=owner, form=None, data={
+            "name": "Website", "allowed_origins": ["https://www.baystatemovers.example"],
+            "show_price_range": True,
+        })  # fmt: skip
+        leads = (
+            ("Jordan Web", "jordan@example.com", "two_bedrooms", "website"),
+            ("Priya Call", "priya@example.com", "three_bedrooms", "phone"),
+            ("Sam Studio", "sam.studio@example.com", "studio", "website"),
+        )
+        for name, email, size, source in leads:
+            lead_take(fields={"name": name, "email": email, "move_size": size},
+                      form=form if source == "website" else None, source=source)  # fmt: skip
+        if not Partner.objects.exists():
+            realtor = partner_save(actor=owner, partner=None, data={
+                "name": "Harbor Realty", "kind": "realtor", "commission_type": "tiered",
+                "commission_tiers": [{"up_to": "2000", "rate": "5"},
+                                     {"up_to": None, "rate": "7.5"}],
+            })  # fmt: skip
+            account_create(actor=owner, partner=realtor, name="Rita Realtor",
+                           email="rita@harborrealty.example", password=password)  # fmt: skip
+            referral_create(
+                partner=realtor,
+                actor=owner,
+                fields={
+                    "name": "Lee Buyer",
+                    "email": "lee@example.com",
+                    "move_size": "four_bedrooms",
+                },
+            )
+        self.stdout.write(
+            "Sales: a web form (Sales pipeline → Lead forms), 4 leads on the board, and a "
+            f"partner portal at {settings.PUBLIC_URL}/partners/portal/ "
+            "(rita@harborrealty.example, the same password).\n"
         )
