@@ -305,3 +305,24 @@ def test_an_administrator_edits_and_tests_a_rule_in_the_page(
     assert rule.name == "Big moves get the manager"
     for persona in ("sales", "manager", "customer_service"):
         assert web_as(personas[persona]).get("/sales/rules/").status_code == 403
+
+
+def test_a_rule_of_the_wrong_shapes_is_a_422_not_a_crash(personas: dict[str, User]) -> None:
+    api = ApiClient(personas["admin"])
+    for body in (
+        {"trigger": "opportunity_created", "conditions": [{"field": "opportunity.source",
+                                                           "op": ["in"], "value": 1}]},
+        {"trigger": "opportunity_created", "actions": [{"type": ["call"]}]},
+        {"trigger": "opportunity_created", "actions": [{"type": "notify_user", "who": 5,
+                                                        "message": {"a": 1}}]},
+        {"trigger": "no_activity", "inactive_days": True},
+    ):  # fmt: skip
+        answer = api.post_json(
+            "/api/follow-up-rules",
+            {
+                "name": "Odd",
+                "actions": [{"type": "create_activity", "kind": "call", "subject": "x"}],
+                **body,
+            },
+        )
+        assert answer.status_code == 422, (body, answer.content)

@@ -147,7 +147,7 @@ def _clean_condition(index: int, raw: Any, trigger: str, errors: _Errors) -> dic
         return None
     allowed_ops = NUMBER_OPERATORS if fact.choices is None else set(OPERATORS) - {
         "greater_than", "less_than"}  # fmt: skip
-    if op not in allowed_ops:
+    if not isinstance(op, str) or op not in allowed_ops:
         errors.add(f"{where}.op", "invalid_choice",
                    f"Choose one of: {', '.join(sorted(allowed_ops))}.")  # fmt: skip
         return None
@@ -178,7 +178,7 @@ def _clean_action(
     if not isinstance(raw, dict):
         errors.add(where, "type", "An action is an object with a type and a delay_hours.")
         return None
-    kind = ACTION_TYPES.get(raw.get("type", ""))
+    kind = ACTION_TYPES.get(raw["type"]) if isinstance(raw.get("type"), str) else None
     if kind is None:
         errors.add(f"{where}.type", "invalid_choice",
                    f"Choose one of: {', '.join(ACTION_TYPES)}.")  # fmt: skip
@@ -237,11 +237,13 @@ def rule_clean(
     """The rule's trigger, conditions and actions, checked; a 422 listing every mistake."""
     errors = _Errors()
     trigger = data.get("trigger")
-    if trigger not in T.values:
+    if not isinstance(trigger, str) or trigger not in T.values:
         errors.add("trigger", "invalid_choice", f"Choose one of: {', '.join(T.values)}.")
         raise ProblemError(422, "The rule has mistakes.", errors=errors.items)
     days = data.get("inactive_days")
-    if trigger == T.NO_ACTIVITY and (not isinstance(days, int) or not 1 <= days <= 365):
+    if trigger == T.NO_ACTIVITY and (
+        not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365
+    ):
         errors.add("inactive_days", "range", "A no-activity rule needs 1 to 365 days.")
     conditions = data.get("conditions") or []
     actions = data.get("actions") or []

@@ -28,7 +28,7 @@ class RuleIn(StrictIn):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field("", max_length=500)
     trigger: TriggerName
-    inactive_days: int | None = Field(None, ge=1, le=365)
+    inactive_days: int | None = Field(None, ge=1, le=365, strict=True)
     # Checked item by item by simplepro.sales.rules (422 naming e.g. "actions[1].kind").
     conditions: list[dict[str, Any]] = Field(default_factory=list)
     actions: list[dict[str, Any]]
@@ -40,7 +40,7 @@ class RulePatch(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=120)
     description: str | None = Field(None, max_length=500)
     trigger: TriggerName | None = None
-    inactive_days: int | None = Field(None, ge=1, le=365)
+    inactive_days: int | None = Field(None, ge=1, le=365, strict=True)
     conditions: list[dict[str, Any]] | None = None
     actions: list[dict[str, Any]] | None = None
     position: int | None = Field(None, ge=0, le=1000)
