@@ -35,7 +35,7 @@ def test_promtool_accepts_the_configuration_and_rules(tmp_path: Path) -> None:
     )
     done = run(promtool, "check", "config", str(config))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 15 rules found" in done.stdout
+    assert "SUCCESS: 16 rules found" in done.stdout
 
 
 def test_alert_rules_pass_their_unit_tests() -> None:

@@ -82,7 +82,9 @@ def test_the_manifest_records_what_was_backed_up(site: dict[str, str]) -> None:
     folder = Path(site["SIMPLEPRO_DATA_DIR"]) / "backups" / backup_id
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["app_version"] == "0.1.0"
-    assert manifest["tables"]["customers_customer"]["rows"] == 50  # the demo company's
+    assert (
+        manifest["tables"]["customers_customer"]["rows"] == 54
+    )  # the demo company's (50, and 4 leads)
     assert manifest["migrations"]["ops"] == ["0001_initial"]
     assert {f["name"] for f in manifest["files"]} == {"files/quotes/q-1.pdf", "media/logo.png"}
     assert set(manifest["secrets"]) == {"SIMPLEPRO_SECRET_KEY", "SIMPLEPRO_JWT_KEYS"}
@@ -414,7 +416,7 @@ def test_restore_refuses_before_touching_anything(site: dict[str, str], settings
     done = run_cli("backup", "restore", backup_id, "--to", wrong, "--force", env=site)
     assert done.returncode == 1 and "backup; the target is" in done.stderr
     # Nothing was touched: the data is all there.
-    assert _manifest(site, create(site))["tables"]["customers_customer"]["rows"] == 50
+    assert _manifest(site, create(site))["tables"]["customers_customer"]["rows"] == 54
 
 
 def test_restore_refuses_while_a_server_uses_the_data_folder(site: dict[str, str]) -> None:
