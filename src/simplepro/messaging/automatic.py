@@ -51,6 +51,9 @@ def customer_send(
     Raises ProblemError saying why the customer cannot be reached (no address, SMS off,
     texted STOP, unsubscribed from what is not transactional)."""
     key = f"{event}:{key}"
+    if len(key) > Message._meta.get_field("automatic").max_length:  # type: ignore[operator]
+        # A programming error, caught on SQLite too (which would store it whole).
+        raise ValueError(f"automatic message key too long: {key!r}")
     conversation = customer_thread(customer=customer)
     if conversation.messages.filter(automatic=key).exists():
         return None

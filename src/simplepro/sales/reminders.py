@@ -202,7 +202,8 @@ def _quote_remind(estimate: Estimate, days: int) -> int:
     sent = 0
     try:
         sent = customer_send(
-            customer=estimate.customer, event="customer_quote_reminder", key=key,
+            customer=estimate.customer, event="customer_quote_reminder",
+            key=f"q{days}:{estimate.pk}",
             context={"customer": estimate.customer.name, "company": company_get().name,
                      "salesperson": person.display_name if person else company_get().name,
                      "total": total, "link": quote_link(version),
