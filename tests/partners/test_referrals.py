@@ -85,6 +85,8 @@ def test_commission_structures_are_checked(personas: dict[str, User]) -> None:
         ({"commission_type": "percentage", "commission_rate": "101"}, "commission_rate"),
         ({"commission_type": "percentage"}, "commission_rate"),
         ({"commission_type": "flat", "commission_flat": "0"}, "commission_flat"),
+        ({"commission_type": "flat", "commission_flat": "1e20"}, "commission_flat"),
+        ({"commission_type": "percentage", "commission_rate": "12.345"}, "commission_rate"),
         ({"commission_type": "tiered", "commission_tiers": [
             {"up_to": "5000", "rate": "5"}, {"up_to": "3000", "rate": "6"}]},
          "commission_tiers[1].up_to"),

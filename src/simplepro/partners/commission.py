@@ -18,6 +18,8 @@ from simplepro.core.problems import FieldError, ProblemError
 from simplepro.pricing.money import cents
 
 MAX_TIERS = 10
+# What the amount fields hold (12 digits, 2 after the point).
+MAX_AMOUNT = Decimal(10**10)
 HUNDRED = Decimal(100)
 
 
@@ -43,14 +45,15 @@ def structure_clean(data: Mapping[str, Any]) -> dict[str, Any]:
 
     if kind == "percentage":
         rate = _decimal(data.get("commission_rate"))
-        if rate is None or not 0 <= rate <= HUNDRED:
-            wrong("commission_rate", "range", "A percentage from 0 to 100.")
+        if rate is None or not 0 <= rate <= HUNDRED or rate != cents(rate):
+            wrong("commission_rate", "range", "A percentage from 0 to 100, to the hundredth.")
         else:
             clean["commission_rate"] = rate
     elif kind == "flat":
         amount = _decimal(data.get("commission_flat"))
-        if amount is None or amount <= 0:
-            wrong("commission_flat", "range", "A flat commission is an amount above 0.")
+        if amount is None or not 0 < amount < MAX_AMOUNT:
+            wrong("commission_flat", "range",
+                  f"A flat commission is an amount above 0 and below {MAX_AMOUNT:,}.")  # fmt: skip
         else:
             clean["commission_flat"] = cents(amount)
     elif kind == "tiered":
@@ -78,6 +81,9 @@ def _tiers(raw: Any, wrong: Any) -> list[dict[str, str | None]]:
             wrong(f"{where}.rate", "range", "A percentage from 0 to 100.")
             continue
         bound = _decimal(tier.get("up_to"))
+        if bound is not None and not 0 <= bound < MAX_AMOUNT:
+            wrong(f"{where}.up_to", "range", f"An amount from 0 to below {MAX_AMOUNT:,}.")
+            continue
         last = index == len(raw) - 1
         if bound is None and not last:
             wrong(f"{where}.up_to", "required", "Only the last tier may be open-ended.")

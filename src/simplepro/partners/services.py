@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,7 +56,13 @@ def partner_save(*, actor: User, partner: Partner | None, data: Mapping[str, Any
         partner.is_active = bool(merged.get("is_active", True))
         for name, value in commission.items():
             setattr(partner, name, value)
-        partner.full_clean(exclude=["commission_tiers"])
+        try:
+            partner.full_clean(exclude=["commission_tiers"])
+        except ValidationError as exc:
+            raise ProblemError(422, "The partner has invalid fields.", errors=[
+                {"field": field, "code": "invalid", "message": " ".join(messages)}
+                for field, messages in exc.message_dict.items()
+            ]) from None  # fmt: skip
         partner.save()
         audit_record(
             actor=actor, action="create" if made else "update", entity_type="partner",
