@@ -86,14 +86,6 @@ def facts(opportunity: Opportunity, event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _locked(opportunity_id: Any) -> Opportunity:
-    return (
-        Opportunity.objects.select_for_update(of=("self",))
-        .select_related("customer", "salesperson", "customer__assigned_salesperson")
-        .get(pk=opportunity_id)
-    )
-
-
 @contextmanager
 def _deeper() -> Iterator[None]:
     token = _depth.set(_depth.get() + 1)
@@ -117,7 +109,7 @@ def fire(
     rules = list(FollowUpRule.objects.filter(trigger=trigger, is_active=True))
     if not rules:
         return []
-    opportunity = _locked(opportunity_id)
+    opportunity = services.opportunity_locked(opportunity_id)
     event = {**(event or {}), "status": opportunity.status}
     runs = []
     for rule in rules:
@@ -216,7 +208,7 @@ def step_run(step_id: int) -> str:
             return f"already {step.status}"
         if step.due_at > timezone.now():
             return "not due"
-        opportunity = _locked(step.run.opportunity_id)
+        opportunity = services.opportunity_locked(step.run.opportunity_id)
         _perform(step, step.run, step.run.rule, opportunity, recheck=True)
         return step.status
 

@@ -35,11 +35,7 @@ def _latest_total(estimate: Estimate) -> Any:
 
 
 def _locked(opportunity: Opportunity) -> Opportunity:
-    return (
-        Opportunity.objects.select_for_update(of=("self",))
-        .select_related("customer", "salesperson")
-        .get(pk=opportunity.pk)
-    )
+    return services.opportunity_locked(opportunity.pk)
 
 
 def _advance(opportunity: Opportunity, to: str) -> None:

@@ -259,12 +259,18 @@ def opportunity_create(
         )
 
 
-def _locked(opportunity: Opportunity) -> Opportunity:
+def opportunity_locked(opportunity_id: Any) -> Opportunity:
+    """The opportunity, row-locked until the caller's transaction ends, with the people a
+    change to it needs (listeners and follow-up rules lock it the same way)."""
     return (
         Opportunity.objects.select_for_update(of=("self",))
-        .select_related("customer", "salesperson")
-        .get(pk=opportunity.pk)
+        .select_related("customer", "salesperson", "customer__assigned_salesperson")
+        .get(pk=opportunity_id)
     )
+
+
+def _locked(opportunity: Opportunity) -> Opportunity:
+    return opportunity_locked(opportunity.pk)
 
 
 def opportunity_update(
