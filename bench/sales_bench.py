@@ -16,6 +16,7 @@ against `simplepro serve --workers 2` with wrk at concurrency 4:
 
   .venv/bin/python bench/sales_bench.py                       # the issue's sizes
   .venv/bin/python bench/sales_bench.py --scale 0.05 --seconds 3   # a quick look
+  .venv/bin/python bench/sales_bench.py --reuse               # measure again, same data
 """
 
 from __future__ import annotations
@@ -220,17 +221,25 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the data of the last run (migrated to this code) instead of "
+                             "loading it again")  # fmt: skip
     args = parser.parse_args()
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS simplepro_sales_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE simplepro_sales_bench")
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = 'simplepro_sales_bench'"
+        ).fetchone()
+        if not (args.reuse and exists):
+            conn.execute("DROP DATABASE IF EXISTS simplepro_sales_bench WITH (FORCE)")
+            conn.execute("CREATE DATABASE simplepro_sales_bench")
     with tempfile.TemporaryDirectory() as data:
         base_env = cli_env(Path(data), DATABASE_URL=PG_URL, SIMPLEPRO_RATE_LIMITS="100000000/1",
                            REDIS_URL="redis://127.0.0.1:6379/12")  # fmt: skip
         assert run_cli("migrate", env=base_env).returncode == 0
-        loaded = _shell(base_env, LOAD.replace("__SCALE__", str(args.scale))
-                        .replace("__PASSWORD__", PASSWORD))  # fmt: skip
-        print("loaded", loaded, flush=True)
+        if not (args.reuse and exists):
+            loaded = _shell(base_env, LOAD.replace("__SCALE__", str(args.scale))
+                            .replace("__PASSWORD__", PASSWORD))  # fmt: skip
+            print("loaded", loaded, flush=True)
         subprocess.run(["psql", PG_URL, "-qc", "VACUUM ANALYZE"], check=True)
         key = _shell(base_env, FORM).rsplit(" ", 1)[1]
         script = Path(data) / "bench.lua"

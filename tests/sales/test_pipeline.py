@@ -128,8 +128,8 @@ def test_activities_fill_my_day_and_completing_a_call_marks_contacted(
     upcoming = api.get("/api/activities?assignee=me&state=upcoming").json()
     assert [a["subject"] for a in upcoming["items"]] == ["later"]
     day = my_day(viewer=personas["sales"], now=now)
-    assert [a.subject for a in day["overdue"]] == ["late"]
-    assert "later" in [a.subject for a in day["upcoming"]]
+    assert [a["subject"] for a in day["overdue"]] == ["late"]
+    assert "later" in [a["subject"] for a in day["upcoming"]]
     done = api.post_json(f"/api/activities/{made['late']}/complete", {"outcome": "reached"})
     assert done.status_code == 200 and done.json()["completed_at"]
     again = api.post_json(f"/api/activities/{made['late']}/complete", {"outcome": "reached"})

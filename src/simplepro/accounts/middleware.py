@@ -9,8 +9,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from simplepro.accounts.models import Company, DeviceSession
-from simplepro.accounts.services import session_touch
+from simplepro.accounts.models import DeviceSession
+from simplepro.accounts.services import company_get, session_touch
 from simplepro.accounts.tokens import bearer_token, decode_access_token
 from simplepro.core import metrics
 from simplepro.core.clientip import client_ip
@@ -55,13 +55,8 @@ class CompanyTimeZoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/") or not request.user.is_authenticated:
             return self.get_response(request)
-        zone_name = (
-            Company.objects.filter(pk=Company.SINGLETON_ID)
-            .values_list("time_zone", flat=True)
-            .first()
-        )
         try:
-            timezone.activate(zoneinfo.ZoneInfo(zone_name or "UTC"))
+            timezone.activate(zoneinfo.ZoneInfo(company_get().time_zone or "UTC"))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         try:

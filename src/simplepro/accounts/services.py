@@ -27,6 +27,7 @@ from simplepro.accounts.permissions import may_manage_role
 from simplepro.accounts.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from simplepro.audit.services import audit_record, field_changes
 from simplepro.core import metrics
+from simplepro.core.context import memo_set, memoized
 from simplepro.core.events import close_sockets_on_commit
 from simplepro.core.problems import Conflict, Forbidden, ProblemError, invalid
 from simplepro.core.ratelimit import counter_store
@@ -429,7 +430,16 @@ LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "web
 LOGO_MAX_BYTES = 1024 * 1024
 
 
+COMPANY_MEMO = "company"
+
+
 def company_get() -> Company:
+    """The company's settings, read once per request (core.context.memoized): a page asked
+    for them up to five times, a query each. Callers read it; company_update writes."""
+    return memoized(COMPANY_MEMO, _company_load)
+
+
+def _company_load() -> Company:
     company, _ = Company.objects.get_or_create(
         pk=Company.SINGLETON_ID, defaults={"name": "My Moving Company"}
     )
@@ -465,7 +475,7 @@ def company_update(
     if logo is not None:
         _validate_logo(logo)
     with transaction.atomic(durable=True):
-        company_get()
+        _company_load()
         company = Company.objects.select_for_update().get(pk=Company.SINGLETON_ID)
         before = {name: getattr(company, name) for name in COMPANY_FIELDS}
         for name, value in fields.items():
@@ -484,6 +494,7 @@ def company_update(
                 entity_id=company.pk,
                 changes=changes,
             )
+    memo_set(COMPANY_MEMO, company)
     return company
 
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from simplepro import __version__
 from simplepro.core import metrics
 from simplepro.core.clientip import client_ip
-from simplepro.core.context import request_id_var
+from simplepro.core.context import request_id_var, request_memo
 from simplepro.core.problems import problem_response
 
 log = structlog.get_logger("simplepro.access")
@@ -57,7 +57,8 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         metrics.HTTP_IN_FLIGHT.inc()
         try:
-            response = self.get_response(request)
+            with request_memo():
+                response = self.get_response(request)
             if is_api(request) and response.status_code >= 400:
                 response = self._as_problem(response)
         finally:

@@ -302,6 +302,15 @@ class Activity(models.Model):
         verbose_name_plural = "activities"
         indexes: ClassVar = [
             models.Index(fields=["assignee", "completed_at", "due_at"], name="activity_day_idx"),
+            # A person's open tasks in the order lists show them: PostgreSQL cannot read
+            # "completed_at IS NULL, ORDER BY due_at" in order from the index above, so it
+            # sorted every open task (and hashed every opportunity) for a page of 20: 32 ms →
+            # 0.8 ms for 650 overdue of 1,000,000 (bench/sales_bench.py).
+            models.Index(
+                fields=["assignee", "due_at", "created_at"],
+                condition=models.Q(completed_at__isnull=True),
+                name="activity_pending_idx",
+            ),
             models.Index(fields=["opportunity", "-created_at"], name="activity_timeline_idx"),
         ]
 

@@ -3,6 +3,7 @@ activities and quotes), "My day", the office's lead intake form and the lead for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +11,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views import View
 
 from simplepro.accounts.models import User
@@ -37,6 +41,35 @@ from simplepro.sales.models import (
 
 def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
+
+
+def outcome_options() -> SafeString:
+    """The outcome <option>s of an activity's "Done" form, rendered once per page: the
+    template loop over them for each of My day's 80 activities was a sixth of its render."""
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == Outcome.REACHED else "", label)
+         for value, label in Outcome.choices),
+    )  # fmt: skip
+
+
+def task_list(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Task rows (selectors.activity_row) with their links and due time as text, made here
+    rather than by {% url %} and |date for each: those were two thirds of My day's render
+    (6.5 of 9.7 ms for 45 tasks; bench/sales_bench.py)."""
+    detail, complete = _url_maker("opportunity-detail"), _url_maker("activity-complete")
+    for row in rows:
+        due = row["due_at"] and timezone.localtime(row["due_at"])
+        row["due_text"] = due and f"{due:%a} {due.day} {due:%b}, {due:%H:%M}"
+        row["detail_url"], row["complete_url"] = detail(row["opportunity_id"]), complete(row["id"])
+    return rows
+
+
+def _url_maker(name: str) -> Callable[[UUID], str]:
+    """reverse() of a route taking one id, resolved once: the id is put in by hand."""
+    stand_in = str(UUID(int=0))
+    pattern = reverse(name, args=[stand_in])
+    return lambda pk: pattern.replace(stand_in, str(pk))
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -140,7 +173,7 @@ class OpportunityDetailView(PermissionRequiredMixin, View):
             **_choices(viewer),
             "o": opportunity,
             "timeline": selectors.timeline(opportunity),
-            "pending": opportunity.activities.pending().select_related("assignee"),
+            "pending": task_list(selectors.pending_activities(opportunity)),
             "rule_runs": opportunity.rule_runs.filter(matched=True)
             .select_related("rule")
             .prefetch_related("steps")[:20],
@@ -153,7 +186,7 @@ class OpportunityDetailView(PermissionRequiredMixin, View):
             "lost_reasons": selectors.close_reasons("lost"),
             "cancel_reasons": selectors.close_reasons("cancelled"),
             "kinds": ActivityKind.choices,
-            "outcomes": Outcome.choices,
+            "outcome_options": outcome_options(),
             "can_change": has_permission(viewer, "opportunities.change"),
             "can_log": has_permission(viewer, "activities.log"),
             "can_quote": has_permission(viewer, "estimates.create"),
@@ -321,7 +354,9 @@ class MyDayView(PermissionRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         viewer = _viewer(request)
         day = selectors.my_day(viewer=viewer)
-        context = {"day": day, "outcomes": Outcome.choices, "now": timezone.now()}
+        for state in selectors.MY_DAY_SHOWN:
+            task_list(day[state])
+        context = {"day": day, "outcome_options": outcome_options(), "now": timezone.now()}
         return render(request, "sales/my_day.html", context)
 
 
