@@ -269,6 +269,13 @@ else:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Device sessions between calls (accounts.session_cache): Redis, or nothing (a cache table
+# would cost the query it saves).
+CACHES["auth"] = (
+    dict(CACHES["default"])
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+)
 
 # --- Real time (WebSockets at /ws/, simplepro.realtime; docs/operations/realtime.md) ------
 # Off by itself when `serve --workers N` has N > 1 and no Redis: the in-memory layer cannot

@@ -9,8 +9,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from simplepro.accounts.models import DeviceSession
-from simplepro.accounts.services import company_get, session_touch
+from simplepro.accounts.auth import active_session_cached
+from simplepro.accounts.services import company_get
 from simplepro.accounts.tokens import bearer_token, decode_access_token
 from simplepro.core import metrics
 from simplepro.core.clientip import client_ip
@@ -32,9 +32,7 @@ class WebSessionMiddleware:
         if request.user.is_authenticated:
             session_id = request.session.get(WEB_SESSION_KEY)
             device = (
-                DeviceSession.objects.active()
-                .filter(pk=session_id, user_id=request.user.pk)
-                .first()
+                active_session_cached(session_id=session_id, user_id=request.user.pk)
                 if session_id
                 else None
             )
@@ -42,7 +40,6 @@ class WebSessionMiddleware:
                 logout(request)
             else:
                 request.device_session = device  # type: ignore[attr-defined]
-                session_touch(device)
         return self.get_response(request)
 
 

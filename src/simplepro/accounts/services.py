@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from simplepro.accounts.models import Company, DeviceSession, RefreshToken, Role, User
 from simplepro.accounts.permissions import may_manage_role
+from simplepro.accounts.session_cache import sessions_forget
 from simplepro.accounts.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from simplepro.audit.services import audit_record, field_changes
 from simplepro.core import metrics
@@ -218,6 +219,7 @@ def _revoke(session: DeviceSession, *, reason: str, actor: User | None, ip: str 
         revoked_at=timezone.now(), revoked_reason=reason
     )
     if updated:
+        sessions_forget([session.pk])
         close_sockets_on_commit([session.pk])
         audit_record(
             actor=actor,
@@ -238,7 +240,9 @@ def _revoke_all(user: User, *, reason: str, keep: DeviceSession | None = None) -
     sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
     if keep is not None:
         sessions = sessions.exclude(pk=keep.pk)
-    close_sockets_on_commit(list(sessions.values_list("pk", flat=True)))
+    revoked = list(sessions.values_list("pk", flat=True))
+    sessions_forget(revoked)
+    close_sockets_on_commit(revoked)
     return sessions.update(revoked_at=timezone.now(), revoked_reason=reason)
 
 
@@ -247,6 +251,7 @@ def session_touch(session: DeviceSession) -> None:
     now = timezone.now()
     if now - session.last_seen_at > timedelta(seconds=60):
         DeviceSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+        session.last_seen_at = now
 
 
 # --- Users -------------------------------------------------------------------------------
