@@ -36,14 +36,14 @@ def active_session_cached(*, session_id: Any, user_id: Any) -> DeviceSession | N
     """active_session(), from the cache while it holds the session (session_cache). Read
     from the database, the session's activity is recorded; so "last seen" lags by up to
     the cache's minute plus session_touch's."""
-    cached = session_cached(session_id)
-    if cached:
+    cached, may_keep = session_cached(session_id)
+    if cached is not None:
         fresh = str(cached.user_id) == str(user_id) and cached.expires_at > timezone.now()
         return cached if fresh else None
     session = active_session(session_id=session_id, user_id=user_id)
     if session is not None:
         session_touch(session)
-        if cached is None:  # a tombstone stays until it expires
+        if may_keep:
             session_keep(session)
     return session
 

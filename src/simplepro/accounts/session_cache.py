@@ -30,12 +30,13 @@ def _key(session_id: Any) -> str:
     return f"auth:session:{session_id}"
 
 
-def session_cached(session_id: Any) -> DeviceSession | None | bool:
-    """The cached session; False when it is tombstoned; None when not cached."""
+def session_cached(session_id: Any) -> tuple[DeviceSession | None, bool]:
+    """The cached session (None when not cached), and whether a session read from the
+    database may be cached (not while a tombstone stands)."""
     entry = caches["auth"].get(_key(session_id))
-    if entry == _TOMBSTONE:
-        return False
-    return entry if isinstance(entry, DeviceSession) else None
+    if isinstance(entry, DeviceSession):
+        return entry, False
+    return None, entry != _TOMBSTONE
 
 
 def session_keep(session: DeviceSession) -> None:
