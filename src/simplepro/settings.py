@@ -254,7 +254,7 @@ REDIS_URL = env_secret("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "simplepro.core.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "simplepro",
         }
