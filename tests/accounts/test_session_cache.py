@@ -89,3 +89,18 @@ def test_a_revoked_browser_session_is_signed_out_at_its_next_page(
     session = DeviceSession.objects.filter(user=personas["sales"], kind="web").get()
     session_revoke(session=session, actor=personas["admin"], reason="left the company")
     assert page.get("/sales/my-day/").status_code == 302
+
+
+def test_with_redis_away_calls_are_checked_against_the_database(
+    personas: Any, api_as: Any, settings: Any
+) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "auth": {"BACKEND": "simplepro.core.cache.SharedRedisCache",
+                 "LOCATION": "redis://127.0.0.1:1/0",
+                 "OPTIONS": {"socket_connect_timeout": 0.2}},
+    }  # fmt: skip
+    api = api_as(personas["sales"])
+    assert api.get("/api/auth/me").status_code == 200
+    assert api.post_json("/api/auth/logout", {}).status_code == 204
+    assert api.get("/api/auth/me").status_code == 401

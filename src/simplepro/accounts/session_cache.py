@@ -15,12 +15,15 @@ cache table would be a query too).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import caches
 
 from simplepro.accounts.models import DeviceSession
+
+logger = logging.getLogger(__name__)
 
 ENTRY_SECONDS = 60
 _TOMBSTONE = "changed"
@@ -33,21 +36,34 @@ def _key(session_id: Any) -> str:
 def session_cached(session_id: Any) -> tuple[DeviceSession | None, bool]:
     """The cached session (None when not cached), and whether a session read from the
     database may be cached (not while a tombstone stands)."""
-    entry = caches["auth"].get(_key(session_id))
+    try:
+        entry = caches["auth"].get(_key(session_id))
+    except Exception:  # Redis away: the database answers, and nothing is cached meanwhile
+        logger.warning("session_cache_unavailable", exc_info=True)
+        return None, False
     if isinstance(entry, DeviceSession):
         return entry, False
     return None, entry != _TOMBSTONE
 
 
 def session_keep(session: DeviceSession) -> None:
-    caches["auth"].add(_key(session.pk), session, ENTRY_SECONDS)
+    try:
+        caches["auth"].add(_key(session.pk), session, ENTRY_SECONDS)
+    except Exception:
+        logger.warning("session_cache_unavailable", exc_info=True)
 
 
 def sessions_forget(session_ids: Iterable[Any]) -> None:
     """Tombstone these sessions: their next call reads the database."""
     entries = {_key(session_id): _TOMBSTONE for session_id in session_ids}
-    if entries:
+    if not entries:
+        return
+    try:
         caches["auth"].set_many(entries, ENTRY_SECONDS)
+    except Exception:
+        # The revocation still commits; an entry Redis kept through the outage lives at most
+        # ENTRY_SECONDS more (docs/runbooks/user-access.md).
+        logger.error("session_cache_tombstone_failed", extra={"sessions": len(entries)})
 
 
 def user_sessions_forget(user_id: Any) -> None:
