@@ -7,7 +7,8 @@ a deactivation, a role or name change, a password change) puts a tombstone on th
 entry instead of deleting it: a request that read the session from the database just before
 the change then cannot put its stale copy back, because filling uses add(), which never
 replaces a tombstone. A tombstoned session is read from the database until the tombstone
-expires. Changes made around the services (the Django shell) show within ENTRY_SECONDS.
+expires. Any User.save() tombstones (accounts.apps); a raw UPDATE of a user or a session
+shows within ENTRY_SECONDS.
 
 Without Redis the "auth" cache is a dummy: every call reads the database, as before (a
 cache table would be a query too).

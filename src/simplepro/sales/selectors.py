@@ -112,11 +112,17 @@ PRIORITY_LABELS = dict(Priority.choices)
 KIND_LABELS = dict(ActivityKind.choices)
 
 
+def _person_name(row: dict[str, Any], person: str) -> str | None:
+    """User.display_name of the user `person` (a relation in .values() rows), or None."""
+    if row[f"{person}_id"] is None:
+        return None
+    full = f"{row[f'{person}__first_name']} {row[f'{person}__last_name']}".strip()
+    return full or str(row[f"{person}__username"])
+
+
 def _card(row: dict[str, Any]) -> dict[str, Any]:
-    seller = None
-    if row["salesperson_id"] is not None:
-        name = f"{row['salesperson__first_name']} {row['salesperson__last_name']}".strip()
-        seller = {"id": row["salesperson_id"], "name": name or row["salesperson__username"]}
+    name = _person_name(row, "salesperson")
+    seller = None if name is None else {"id": row["salesperson_id"], "name": name}
     return {
         **{key: row[key] for key in ("id", "status", "service", "move_size", "move_date",
                                      "estimated_value", "priority", "source", "updated_at")},
@@ -285,15 +291,11 @@ def activity_row(row: dict[str, Any]) -> dict[str, Any]:
     """An activity as the task lists show it, from its ACTIVITY_FIELDS values: model
     instances of the activity, its opportunity, customer and assignee cost 180 objects for
     My day's 45 tasks."""
-    assignee = None
-    if row["assignee_id"] is not None:
-        full = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
-        assignee = full or row["assignee__username"]
     return {
         **{key: row[key] for key in ("id", "opportunity_id", "kind", "subject", "description",
                                      "due_at", "automatic", "outcome", "completed_at")},
         "kind_label": KIND_LABELS[row["kind"]],
-        "assignee_name": assignee,
+        "assignee_name": _person_name(row, "assignee"),
         "customer_id": row["opportunity__customer_id"],
         "customer_name": row["opportunity__customer__name"],
     }  # fmt: skip
