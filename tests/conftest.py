@@ -71,6 +71,13 @@ def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
     settings.RATE_LIMIT_KEY_PREFIX = f"test:{uuid.uuid4().hex}:"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PRIVATE_FILES_ROOT = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files")},
+        },
+    }
 
 
 @pytest.fixture

@@ -217,6 +217,54 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- File storage (docs/storage.md) -------------------------------------------------------------
+# Two stores: "default" (the company logo and other media, served by URL) and "private" (quotes,
+# documents, photos, signed PDFs: only through permission checks, never overwritten). The embedded
+# default keeps both in the data folder; with a bucket they are objects in S3 (AWS S3, MinIO, …)
+# under "media/" and "files/", and the web instances need no shared volume.
+FILES_S3_BUCKET = env_str("SIMPLEPRO_FILES_S3_BUCKET")
+FILES_S3_ENDPOINT_URL = env_str("SIMPLEPRO_FILES_S3_ENDPOINT_URL")
+FILES_S3_REGION = env_str("SIMPLEPRO_FILES_S3_REGION", "us-east-1")
+FILES_S3_ACCESS_KEY_ID = env_secret("SIMPLEPRO_FILES_S3_ACCESS_KEY_ID")
+FILES_S3_SECRET_ACCESS_KEY = env_secret("SIMPLEPRO_FILES_S3_SECRET_ACCESS_KEY")
+# How long a link to a media object (the logo) stays valid.
+FILES_S3_URL_SECONDS = env_int("SIMPLEPRO_FILES_S3_URL_SECONDS", 3600)
+
+
+def _s3_storage(location: str) -> dict[str, Any]:
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": FILES_S3_BUCKET,
+            "location": location,
+            "endpoint_url": FILES_S3_ENDPOINT_URL or None,
+            "region_name": FILES_S3_REGION,
+            # Empty means the instance's own role or the usual AWS_* variables.
+            "access_key": FILES_S3_ACCESS_KEY_ID or None,
+            "secret_key": FILES_S3_SECRET_ACCESS_KEY or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": FILES_S3_URL_SECONDS,
+            "signature_version": "s3v4",
+            "addressing_style": "path" if FILES_S3_ENDPOINT_URL else "auto",
+        },
+    }
+
+
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": _s3_storage("media")
+    if FILES_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": _s3_storage("files")
+    if FILES_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_FILES_ROOT), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # --- Database ---------------------------------------------------------------------------
 DATABASE_URL = env_secret("DATABASE_URL")
 if DATABASE_URL:

@@ -33,6 +33,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SIMPLEPRO_METRICS_TOKEN": GOOD_SECRET + "-metrics",
         "SIMPLEPRO_BACKUP_RECIPIENTS": AGE_PUBLIC_KEY,
         "SIMPLEPRO_BACKUP_S3_BUCKET": "moves-example-backups",
+        "SIMPLEPRO_FILES_S3_BUCKET": "moves-example-files",
     }
     values.update(overrides)
     return cli_env(tmp_path, **{k: v for k, v in values.items() if v != "<unset>"})
@@ -72,6 +73,14 @@ def test_production_without_an_off_site_copy_is_warned(tmp_path: Path) -> None:
     assert "lost with it" in result.stdout + result.stderr
 
 
+def test_production_with_files_on_the_local_disk_is_warned(tmp_path: Path) -> None:
+    env = production_env(tmp_path, SIMPLEPRO_FILES_S3_BUCKET="<unset>")
+    result = run_cli("check-deploy", env=env)
+    assert result.returncode == 0, "a warning: one instance on one host may keep the folder"
+    assert "simplepro.W006" in result.stdout + result.stderr
+    assert "a second web instance needs the same volume" in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("override", "finding"),
     [
@@ -101,6 +110,8 @@ def test_production_without_an_off_site_copy_is_warned(tmp_path: Path) -> None:
         ({"SIMPLEPRO_ENV": "embedded"}, "simplepro.E016"),
         ({"SIMPLEPRO_BACKUP_S3_ACCESS_KEY_ID": "AKIAEXAMPLE"}, "simplepro.E017"),
         ({"SIMPLEPRO_BACKUP_LOCAL_KEEP": "1"}, "simplepro.E018"),
+        ({"SIMPLEPRO_FILES_S3_SECRET_ACCESS_KEY": GOOD_SECRET}, "simplepro.E022"),
+        ({"SIMPLEPRO_FILES_S3_BUCKET": "moves-example-backups"}, "simplepro.E023"),
     ],
 )
 def test_each_problem_is_reported_with_its_fix(

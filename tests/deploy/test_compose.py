@@ -110,8 +110,9 @@ def test_production_topology() -> None:
     assert "/api/health" in " ".join(nginx["healthcheck"]["test"])
     for name, service in services.items():
         assert service["deploy"]["resources"]["limits"]["memory"], name
-        assert service["restart"] == ("no" if name == "migrate" else "unless-stopped"), name
-        if name != "migrate":
+        one_shot = name in {"migrate", "objectstore-init"}
+        assert service["restart"] == ("no" if one_shot else "unless-stopped"), name
+        if not one_shot:
             assert "healthcheck" in service, f"{name} has no health check"
     networks = {name: set(service["networks"]) for name, service in services.items()}
     assert PROD["networks"]["backend"]["internal"] is True
@@ -119,6 +120,20 @@ def test_production_topology() -> None:
     for store in ("db", "redis", "objectstore"):
         assert networks[store] == {"backend"} and "ports" not in services[store]
     assert {"frontend", "backend", "monitoring"} <= networks["app"]
+
+
+def test_no_app_container_shares_a_volume() -> None:
+    """Stored files are objects in the object store; only the worker keeps a folder (backups)."""
+    services = PROD["services"]
+    for name in ("app", "migrate", "scheduler"):
+        assert "volumes" not in services[name] and "/data" in services[name]["tmpfs"], name
+    assert services["worker"]["volumes"] == ["backup-data:/data"]
+    env = services["app"]["environment"]
+    assert env["SIMPLEPRO_FILES_S3_BUCKET"] in services["objectstore-init"]["entrypoint"][-1]
+    assert env["SIMPLEPRO_FILES_S3_ENDPOINT_URL"] == "http://objectstore:9000"
+    assert services["migrate"]["depends_on"]["objectstore-init"]["condition"] == (
+        "service_completed_successfully"
+    )
 
 
 def test_nginx_trusts_only_the_proxy_network() -> None:

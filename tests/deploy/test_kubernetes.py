@@ -113,6 +113,16 @@ def test_web_has_probes_autoscaling_and_a_disruption_budget(overlay: str) -> Non
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_pod_needs_a_shared_volume(overlay: str) -> None:
+    """Stored files are objects in the files bucket: no ReadWriteMany claim, no claim at all."""
+    rendered = objects(overlay)
+    assert not [name for name in rendered if name.startswith("PersistentVolumeClaim/")]
+    for name, spec in pod_specs(rendered).items():
+        assert not [v for v in spec["volumes"] if "persistentVolumeClaim" in v], name
+    assert rendered["ConfigMap/simplepro-config"]["data"]["SIMPLEPRO_FILES_S3_BUCKET"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_secrets_are_referenced_never_inlined(overlay: str) -> None:
     rendered = objects(overlay)
     assert not [name for name in rendered if name.startswith("Secret/")]

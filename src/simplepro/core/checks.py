@@ -306,6 +306,35 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="simplepro.E017",
             )
         )
+    if bool(settings.FILES_S3_ACCESS_KEY_ID) != bool(settings.FILES_S3_SECRET_ACCESS_KEY):
+        findings.append(
+            Error(
+                "Set both SIMPLEPRO_FILES_S3_ACCESS_KEY_ID and "
+                "SIMPLEPRO_FILES_S3_SECRET_ACCESS_KEY, or neither.",
+                hint="Neither means the instance's own role or the usual AWS_* variables.",
+                id="simplepro.E022",
+            )
+        )
+    if settings.FILES_S3_BUCKET and settings.FILES_S3_BUCKET == settings.BACKUP_S3_BUCKET:
+        findings.append(
+            Error(
+                f"The files and the backups share the bucket {settings.FILES_S3_BUCKET!r}: "
+                "whoever can delete the files can delete their backups too.",
+                hint="Give the backups a bucket and credentials of their own (docs/storage.md).",
+                id="simplepro.E023",
+            )
+        )
+    if settings.PRODUCTION and not settings.FILES_S3_BUCKET:
+        findings.append(
+            Warning(
+                f"Stored files (quotes, documents, photos, signed PDFs) are kept on this host's "
+                f"disk in {settings.PRIVATE_FILES_ROOT}: a second web instance needs the same "
+                "volume, and a lost disk loses them until a restore.",
+                hint="Set SIMPLEPRO_FILES_S3_BUCKET and its credentials (docs/storage.md); a "
+                "single instance on one host may keep the folder.",
+                id="simplepro.W006",
+            )
+        )
     if settings.BACKUP_LOCAL_KEEP in (1,) or settings.BACKUP_LOCAL_KEEP < 0:
         findings.append(
             Error(

@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 from simplepro import __version__
+from simplepro.core import files
 from simplepro.ops.backup import database, keys, manifest, offsite, sealing
 
 DATABASE_PART = "database.zst.age"
@@ -46,9 +47,10 @@ def backup_dir() -> Path:
     return folder
 
 
-def file_roots() -> dict[str, Path]:
-    """What the app stores outside the database, by the name it has inside the archive."""
-    return {"files": Path(settings.PRIVATE_FILES_ROOT), "media": Path(settings.MEDIA_ROOT)}
+def file_stores() -> dict[str, files.Store]:
+    """What the app stores outside the database, by the name it has inside the archive: each a
+    folder (the embedded default) or a prefix in the files bucket (docs/storage.md)."""
+    return {"files": files.store("private"), "media": files.store("default")}
 
 
 def _applied_migrations() -> dict[str, list[str]]:
@@ -61,19 +63,21 @@ def _applied_migrations() -> dict[str, list[str]]:
 def _tar_into(write_end: int, listing: list[dict[str, Any]], failure: list[BaseException]) -> None:
     try:
         with os.fdopen(write_end, "wb") as pipe, tarfile.open(fileobj=pipe, mode="w|") as tar:
-            for prefix, root in file_roots().items():
-                if not root.exists():
-                    continue
-                for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                    name = f"{prefix}/{path.relative_to(root).as_posix()}"
+            for prefix, store in file_stores().items():
+                for name, size in store.listing():
                     # Read once: hashed as it goes into the archive, so the manifest records
                     # exactly the bytes archived.
-                    with open(path, "rb") as handle:
-                        info = tar.gettarinfo(arcname=name, fileobj=handle)
-                        reader = sealing.HashingReader(handle)
+                    with store.open(name) as handle:
+                        info = tarfile.TarInfo(f"{prefix}/{name}")
+                        info.size, info.mode = size, 0o600
+                        reader = files.HashingReader(handle)
                         tar.addfile(info, reader)
                     listing.append(
-                        {"name": name, "size": reader.size, "sha256": reader.digest.hexdigest()}
+                        {
+                            "name": info.name,
+                            "size": reader.size,
+                            "sha256": reader.digest.hexdigest(),
+                        }
                     )
     except BaseException as exc:  # reported by the reading side
         failure.append(exc)

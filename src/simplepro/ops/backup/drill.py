@@ -165,7 +165,14 @@ def _scratch_environment(data: Path) -> dict[str, str]:
         "SIMPLEPRO_SECRET_KEY": settings.SECRET_KEY,
         "SIMPLEPRO_JWT_KEYS": json.dumps(settings.JWT_KEYS),
     }
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_URL_FILE"}}
+    # The live database and the live files bucket are never the drill's: it restores the
+    # backup's files into the scratch folder and serves them from there.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DATABASE_URL_FILE"}
+        and not k.startswith("SIMPLEPRO_FILES_S3_")
+    }
     for name, value in handed.items():
         hand_over(env, secret_files, name, value)
     env.update(

@@ -28,6 +28,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from simplepro import __version__
+from simplepro.core import files
 from simplepro.core.datalock import FolderInUse, exclusive
 from simplepro.ops.backup import archive, database, manifest, sealing
 from simplepro.ops.backup.archive import BackupError, Progress
@@ -252,15 +253,25 @@ def restore_files(
     identities: list[Any],
     roots: dict[str, Path] | None = None,
 ) -> int:
-    """Unpack into a fresh folder beside each root (this site's, unless `roots` says where),
-    check every file against the manifest, then swap the folders."""
-    roots = roots or archive.file_roots()
-    staged = {name: root.with_name(root.name + ".restoring") for name, root in roots.items()}
+    """Put the backup's stored files back into this site's stores (or, with `roots`, unpack them
+    into those folders), every file checked against the manifest; how many were written.
+
+    A folder is unpacked beside itself and swapped in whole. A bucket is given each object that
+    is missing or differs from the backup, and keeps the objects the backup does not know (files
+    written after it: harmless, and never overwritten by a restore)."""
+    stores = (
+        {name: files.FolderStore(root) for name, root in roots.items()}
+        if roots
+        else archive.file_stores()
+    )
+    folders = {name: s.root for name, s in stores.items() if isinstance(s, files.FolderStore)}
+    buckets = {name: s for name, s in stores.items() if isinstance(s, files.BucketStore)}
+    staged = {name: root.with_name(root.name + ".restoring") for name, root in folders.items()}
     for folder in staged.values():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     try:
-        count = _unpack_files(path, body, identities, staged)
+        count = _unpack_files(path, body, identities, staged, buckets)
     except BaseException as exc:
         for folder in staged.values():
             shutil.rmtree(folder, ignore_errors=True)
@@ -269,7 +280,7 @@ def restore_files(
                 f"files: unpacking failed ({exc.strerror}); the stored files are as they were"
             ) from None
         raise
-    for name, root in roots.items():
+    for name, root in folders.items():
         old = root.with_name(root.name + ".replaced")
         shutil.rmtree(old, ignore_errors=True)
         if root.exists():
@@ -280,10 +291,14 @@ def restore_files(
 
 
 def _unpack_files(
-    path: Path, body: dict[str, Any], identities: list[Any], staged: dict[str, Path]
+    path: Path,
+    body: dict[str, Any],
+    identities: list[Any],
+    staged: dict[str, Path],
+    buckets: dict[str, files.BucketStore],
 ) -> int:
-    """Unpack the files part into the staged folders, each file checked against the manifest;
-    how many."""
+    """Unpack the files part into the staged folders and the buckets, each file checked against
+    the manifest before it is kept; how many were written."""
     expected = {f["name"]: f["sha256"] for f in body["files"]}
     count = 0
     with (
@@ -292,18 +307,42 @@ def _unpack_files(
     ):
         for member in tar:
             prefix, _, rest = member.name.partition("/")
-            if prefix not in staged or not member.isfile() or ".." in Path(rest).parts:
+            if prefix not in {**staged, **buckets} or not member.isfile():
                 raise BackupError(f"files: unexpected entry {member.name!r} in the archive")
+            try:
+                files.checked_name(rest)
+            except ValueError:
+                raise BackupError(
+                    f"files: unexpected entry {member.name!r} in the archive"
+                ) from None
             handle = tar.extractfile(member)
             assert handle is not None
-            destination = staged[prefix] / rest
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with open(destination, "wb") as out:
-                shutil.copyfileobj(handle, out)
-            if sealing.checksum(destination)[0] != expected.get(member.name):
-                raise BackupError(f"files: {member.name} does not match the manifest")
-            count += 1
+            if prefix in staged:
+                destination = staged[prefix] / rest
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with open(destination, "wb") as out:
+                    shutil.copyfileobj(handle, out)
+                if sealing.checksum(destination)[0] != expected.get(member.name):
+                    raise BackupError(f"files: {member.name} does not match the manifest")
+                count += 1
+            elif _put_back(buckets[prefix], rest, handle, expected.get(member.name)):
+                count += 1
     return count
+
+
+def _put_back(bucket: files.BucketStore, name: str, handle: IO[bytes], digest: str | None) -> bool:
+    """One object back into the bucket unless it is there intact; whether it was written. Spooled
+    first (to disk past a few MB) so nothing unchecked reaches the bucket."""
+    with tempfile.SpooledTemporaryFile(max_size=files.PART_BYTES) as spool:
+        reader = files.HashingReader(handle)
+        shutil.copyfileobj(reader, spool)
+        if reader.written().sha256 != digest:
+            raise BackupError(f"files: {name} does not match the manifest")
+        if bucket.sha256_of(name) == digest:
+            return False
+        spool.seek(0)
+        bucket.put(name, spool, digest)
+    return True
 
 
 def _migrate_and_record(body: dict[str, Any], result: Restored) -> list[str]:

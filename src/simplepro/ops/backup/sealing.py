@@ -86,21 +86,6 @@ def sha256_of(stream: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-class HashingReader:
-    """A file read once, hashed as it goes: what was read, its SHA-256 and size."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self.handle = handle
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def read(self, size: int = -1) -> bytes:
-        block = self.handle.read(size)
-        self.digest.update(block)
-        self.size += len(block)
-        return block
-
-
 def checksum(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
