@@ -22,6 +22,7 @@ from simplepro.audit.models import AuditRecord
 from simplepro.core.api import api
 from simplepro.customers.models import Customer
 from simplepro.customers.services import customer_create
+from simplepro.documents.models import Document, DocumentVersion, ShareLink
 from simplepro.estimates.models import CompanyItem, Estimate, EstimateVersion, StoredRuleset
 from simplepro.estimates.services import estimate_create
 from simplepro.jobs.models import (
@@ -218,6 +219,16 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/partner-portal/referrals"):       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
     ("POST", "/api/partner-portal/referrals"):      (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
     ("POST", "/api/partner-portal/logout"):         (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    # documents: crew only on the jobs they are on; sharing is the office's, archiving the managers'
+    ("GET", "/api/documents"):                      (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    ("POST", "/api/documents"):                     (201, 201, 201, 201, 201, 404, 201, 201, 404, 404, 401),
+    ("GET", "/api/documents/{document_id}"):        (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("POST", "/api/documents/{document_id}/versions"): (201, 201, 201, 201, 201, 404, 201, 201, 404, 404, 401),
+    ("GET", "/api/documents/{document_id}/download"): (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("GET", "/api/documents/{document_id}/share-links"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
+    ("POST", "/api/documents/{document_id}/share-links"): (201, 201, 201, 201, 201, 404, 201, 403, 403, 403, 401),
+    ("POST", "/api/documents/{document_id}/share-links/{link_id}/revoke"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
+    ("POST", "/api/documents/{document_id}/archive"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/follow-up-rules"):                (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/follow-up-rules"):               (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/follow-up-rules/runs"):           (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
@@ -311,6 +322,11 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         "referrals": list(Referral.objects.values_list("pk", "commission_status")),
         "rules": list(FollowUpRule.objects.values_list("name", "description").order_by("name")),
         "rule_runs": RuleRun.objects.count(),
+        "documents": list(
+            Document.objects.values_list("pk", "archived_at", "version_count").order_by("pk")
+        ),
+        "document_versions": DocumentVersion.objects.count(),
+        "share_links": list(ShareLink.objects.values_list("pk", "revoked_at").order_by("pk")),
     }
 
 
@@ -449,6 +465,7 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
             "end": "2027-08-01T17:00:00-04:00",
         },
         ("POST", "/api/estimates/{estimate_id}/decline"): {"note": "Chose another mover"},
+        ("POST", "/api/documents/{document_id}/share-links"): {"days": 3},
         ("POST", "/api/estimates/{estimate_id}/versions"): {
             "input": {"service": "local", "move_date": "2026-10-13", "crew_size": 3}
         },
@@ -459,6 +476,14 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         },
         ("POST", "/api/customers/import"): {
             "file": SimpleUploadedFile("c.csv", b"type,name\nresidential,Imported\n", "text/csv")
+        },
+        ("POST", "/api/documents"): {
+            "file": SimpleUploadedFile("bol.pdf", b"%PDF-1.7 bill of lading"),
+            "kind": "photo",
+            "job_id": ids["job_id"],
+        },
+        ("POST", "/api/documents/{document_id}/versions"): {
+            "file": SimpleUploadedFile("bol2.pdf", b"%PDF-1.7 bill of lading, corrected")
         },
     }
     key = (method, path)
@@ -520,7 +545,14 @@ def _jobs_setup(
     entry = TimeEntry.objects.create(
         job=job, crew_member=lead, clock_in=start, clock_out=start + datetime.timedelta(hours=3)
     )
+    from simplepro.documents.services import document_upload, share_link_create
+
+    document = document_upload(actor=owner, customer=customer, job=job, kind="bill_of_lading",
+                               upload=SimpleUploadedFile("bol.pdf", b"%PDF-1.7 the BOL"))  # fmt: skip
+    link, _ = share_link_create(actor=owner, document=document)
     return job, {
+        "document_id": str(document.pk),
+        "link_id": str(link.pk),
         "entry_id": str(entry.pk),
         "crew_member_id": str(lead.pk),
         "truck_id": str(truck.pk),

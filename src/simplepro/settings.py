@@ -137,7 +137,11 @@ SECURE_SSL_REDIRECT = env_bool("SIMPLEPRO_SSL_REDIRECT", False)
 SECURE_REDIRECT_EXEMPT = [r"^api/health", r"^metrics$"]
 
 MAX_JSON_BODY_BYTES = env_int("SIMPLEPRO_MAX_JSON_BODY", 1024 * 1024)
-MAX_UPLOAD_BYTES = env_int("SIMPLEPRO_MAX_UPLOAD", 10 * 1024 * 1024)
+# Uploads (documents, photos): larger is 413 before anything is read. Keep nginx's
+# client_max_body_size at least this large.
+MAX_UPLOAD_BYTES = env_int("SIMPLEPRO_MAX_UPLOAD", 25 * 1024 * 1024)
+# Share links opened from one address: every try counts, right password or wrong.
+SHARE_RATE_LIMITS = env_str("SIMPLEPRO_SHARE_RATE_LIMITS", "10/60,30/3600")
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_JSON_BODY_BYTES, 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -162,6 +166,7 @@ INSTALLED_APPS = [
     "simplepro.sales",
     "simplepro.partners",
     "simplepro.realtime",
+    "simplepro.documents",
 ]
 
 MIDDLEWARE = [

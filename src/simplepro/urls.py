@@ -9,6 +9,8 @@ from simplepro.accounts.api import auth_router, company_router, users_router
 from simplepro.audit.api import router as audit_router
 from simplepro.core.api import api
 from simplepro.customers.api import router as customers_router
+from simplepro.documents import api as documents_api
+from simplepro.documents import views as documents_views
 from simplepro.estimates import ruleset_views
 from simplepro.estimates import views as estimate_views
 from simplepro.estimates.api import estimates_router, inventory_router
@@ -56,6 +58,7 @@ api.add_router("/pipeline", sales_funnel_api.router)
 api.add_router("/partners", partners_api.partners_router)
 api.add_router("/referrals", partners_api.referrals_router)
 api.add_router("/partner-portal", partners_api.portal_router)
+api.add_router("/documents", documents_api.documents_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -70,6 +73,8 @@ urlpatterns = [
     path("partners/portal/", include(partner_urls.portal)),
     path("f/<str:public_key>/", sales_public.lead_form_page, name="lead-form-page"),
     path("estimates/", include("simplepro.estimates.urls")),
+    path("documents/", include("simplepro.documents.urls")),
+    path("s/<str:token>/", documents_views.share_public, name="document-share"),
     path("q/<str:token>/", estimate_views.quote_public, name="quote-public"),
     path("q/<str:token>/pdf/", estimate_views.quote_public_pdf, name="quote-public-pdf"),
     path("q/<str:token>/decide/", estimate_views.quote_public_decide, name="quote-public-decide"),

@@ -74,6 +74,14 @@ REFERRALS = frozenset({"referrals.view", "referrals.enter"})
 PARTNER_SETUP = frozenset({"partners.manage"})
 COMMISSIONS = frozenset({"commissions.pay"})
 
+# Documents and photos: everyone who works a customer sees and adds them (crew on their own
+# jobs only, through the job scope); the office shares them by link; managers and
+# administrators archive them. Versions are never deleted.
+DOCUMENTS = frozenset({"documents.view", "documents.upload"})
+DOCUMENT_SHARING = frozenset({"documents.share"})
+DOCUMENT_ARCHIVE = frozenset({"documents.archive"})
+DOCUMENT_ALL = DOCUMENTS | DOCUMENT_SHARING | DOCUMENT_ARCHIVE
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPER_ADMIN: EVERYONE
     | CUSTOMER_ALL
@@ -85,7 +93,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | SALES_SETUP
     | REFERRALS
     | PARTNER_SETUP
-    | COMMISSIONS,
+    | COMMISSIONS
+    | DOCUMENT_ALL,
     # Unlike the original, an admin runs the business too: customers included.
     Role.ADMIN: EVERYONE
     | CUSTOMER_ALL
@@ -97,7 +106,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | SALES_SETUP
     | REFERRALS
     | PARTNER_SETUP
-    | COMMISSIONS,
+    | COMMISSIONS
+    | DOCUMENT_ALL,
     Role.MANAGER: EVERYONE
     | CUSTOMER_ALL
     | PRICING
@@ -106,16 +116,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | SALES_WORK
     | REFERRALS
     | PARTNER_SETUP
+    | DOCUMENT_ALL
     | {"users.view", "audit.view"},
     Role.DISPATCHER: EVERYONE
     | DISPATCH
     | CUSTOMER_MESSAGES
+    | DOCUMENTS
+    | DOCUMENT_SHARING
     | {"customers.view", "users.view", "estimates.view"},
     # A salesperson texts their own customers; texts from unknown numbers are the office's.
     Role.SALES: EVERYONE
     | PRICING
     | SALES_WORK
     | REFERRALS
+    | DOCUMENTS
+    | DOCUMENT_SHARING
     | {
         "customers.view",
         "customers.create",
@@ -129,9 +144,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | CUSTOMER_MESSAGES
     | {"opportunities.view", "activities.log", "leads.enter"}
     | REFERRALS
+    | DOCUMENTS
+    | DOCUMENT_SHARING
     | {"customers.view", "customers.change", "customers.create", "users.view", "jobs.view"},
-    Role.CREW_LEAD: EVERYONE | FIELD | {"jobs.progress"},
-    Role.CREW_MEMBER: EVERYONE | FIELD,
+    Role.CREW_LEAD: EVERYONE | FIELD | DOCUMENTS | {"jobs.progress"},
+    Role.CREW_MEMBER: EVERYONE | FIELD | DOCUMENTS,
 }
 
 # Roles whose customer access is limited to the customers assigned to them.

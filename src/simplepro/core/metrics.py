@@ -76,6 +76,17 @@ JOB_TRANSITIONS = Counter(
     "simplepro_job_transitions_total", "Job status changes, by the status reached.", ["to"]
 )
 QUOTES_SENT = Counter("simplepro_quotes_sent_total", "Quotes e-mailed to customers.")
+DOCUMENT_FILE_FAILURES = Counter(
+    "simplepro_document_file_failures_total",
+    "Document downloads refused because the stored file is missing or no longer matches its "
+    "SHA-256, by reason (missing, mismatch).",
+    ["reason"],
+)
+DOCUMENT_BYTES = Counter(
+    "simplepro_document_bytes_total",
+    "Bytes of documents uploaded and downloaded, by direction (upload, download).",
+    ["direction"],
+)
 QUOTE_FAILURES = Counter(
     "simplepro_quote_failures_total",
     "Quotes not sent or not served, by reason (email, file_mismatch).",
