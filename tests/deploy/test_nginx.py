@@ -52,11 +52,11 @@ def test_the_site_keeps_its_promises() -> None:
         assert "least_conn;" in pool and "keepalive" in pool
         assert re.search(r"max_fails=\d+ fail_timeout=\d+s", pool)
     assert "Strict-Transport-Security" in site
-    assert "client_max_body_size 10m;" in site  # = SIMPLEPRO_MAX_UPLOAD's default
+    assert "client_max_body_size 26m;" in site  # SIMPLEPRO_MAX_UPLOAD's default, and framing
     assert "application/problem+json" in site
     assert "zone=simplepro_login" in site and "zone=simplepro_api" in site
     assert "proxy_set_header X-Request-ID" in site
     assert "proxy_set_header Upgrade $http_upgrade;" in site
     from simplepro import settings
 
-    assert settings.MAX_UPLOAD_BYTES == 10 * 1024 * 1024
+    assert settings.MAX_UPLOAD_BYTES == 25 * 1024 * 1024

@@ -252,3 +252,20 @@ def test_the_panel_on_the_job_page_uploads_a_photo_from_the_phone(
     assert document.job == job and document.created_by == personas["crew_lead"]
     download = browser.get(f"/documents/{document.pk}/v1/")
     assert download.status_code == 200
+
+
+def test_the_documents_page_lists_what_the_viewer_may_see(
+    personas: dict[str, User], web_as: Any, api_as: Any, setup: dict[str, Any]
+) -> None:
+    office = api_as(personas["sales"])
+    upload(office, PDF, "a.pdf", kind="contract", customer_id=str(setup["customer"].pk),
+           title="Signed order Dana")  # fmt: skip
+    upload(office, PDF, "b.pdf", kind="bill_of_lading", job_id=str(setup["job"].pk),
+           title="BOL pickup Dana")  # fmt: skip
+    page = web_as(personas["sales"]).get("/documents/")
+    assert b"Signed order Dana" in page.content and b"BOL pickup Dana" in page.content
+    assert b"Dana Mover" in page.content
+    crew_page = web_as(personas["crew_lead"]).get("/documents/")
+    assert b"BOL pickup Dana" in crew_page.content and b"Signed order Dana" not in crew_page.content
+    assert b"/customers/" not in crew_page.content, "no link to a page the crew cannot open"
+    assert b'href="/documents/"' in crew_page.content, "in the sidebar"

@@ -21,7 +21,7 @@ NAVIGATION: tuple[tuple[str, str | None, str | None], ...] = (
     ("Jobs & dispatch", "dispatch-board", "jobs.manage"),
     ("My jobs", "my-jobs", "time_off.request"),
     ("Crews", None, None),
-    ("Documents", None, None),
+    ("Documents", "document-list", "documents.view"),
     ("Messages", "conversation-list", "messages.use"),
     ("Analytics", None, None),
     ("Users", "user-list", "users.manage"),

@@ -3,6 +3,7 @@ from django.urls import path
 from simplepro.documents import views
 
 urlpatterns = [
+    path("", views.DocumentListView.as_view(), name="document-list"),
     path("upload/", views.DocumentUploadView.as_view(), name="document-upload"),
     path("<uuid:document_id>/versions/", views.DocumentVersionView.as_view(),
          name="document-version"),

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,13 +17,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 
+from simplepro.accounts.permissions import has_permission
 from simplepro.core.clientip import client_ip
 from simplepro.core.problems import ProblemError
 from simplepro.core.ratelimit import check_tiers, parse_tiers
 from simplepro.core.views import PermissionRequiredMixin
 from simplepro.documents import selectors, services
 from simplepro.documents.delivery import version_response
-from simplepro.documents.models import Document
+from simplepro.documents.models import Document, DocumentKind
 
 
 def _back(request: HttpRequest, document: Document | None = None) -> HttpResponse:
@@ -46,6 +48,24 @@ def _visible(request: HttpRequest, document_id: UUID) -> Document:
     if document is None:
         raise Http404("No such document.")
     return document
+
+
+class DocumentListView(PermissionRequiredMixin, View):
+    """Every document the viewer may see, newest first, by kind, with where it belongs."""
+
+    permission = "documents.view"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        documents = selectors.with_versions(
+            selectors.visible_documents(viewer=request.user)  # type: ignore[arg-type]
+        ).order_by("-created_at", "id")
+        kind = request.GET.get("kind", "")
+        if kind in DocumentKind.values:
+            documents = documents.filter(kind=kind)
+        page = Paginator(documents, 25).get_page(request.GET.get("page"))
+        return render(request, "documents/list.html", {
+            "page": page, "kinds": DocumentKind.choices, "kind": kind,
+            "sees_customers": has_permission(request.user, "customers.view")})  # fmt: skip
 
 
 class DocumentUploadView(PermissionRequiredMixin, View):
