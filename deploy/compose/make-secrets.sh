@@ -33,8 +33,6 @@ write minio_root_user "simplepro"
 write minio_root_password "$(random)"
 write grafana_admin_password "$(random)"
 write alertmanager_smtp_password ""
-write files_s3_access_key_id ""
-write files_s3_secret_access_key ""
 write backup_s3_access_key_id ""
 write backup_s3_secret_access_key ""
 echo "Put the SMTP passwords (if any) in $dir/simplepro_smtp_password and $dir/alertmanager_smtp_password," >&2

@@ -192,7 +192,10 @@ def test_the_recovered_graph_covers_every_record_that_points_at_a_customer() -> 
     from simplepro.ops.backup.recovery import _graph
 
     covered = {model for model, _ in _graph()}
-    derived = {apps.get_model("customers", "CustomerLookup")}  # rebuilt from the customer
+    derived = {
+        apps.get_model("customers", "CustomerLookup"),  # rebuilt from the customer
+        apps.get_model("documents", "ShareLink"),  # access, not data: shared again on purpose
+    }
     for model in apps.get_models():
         for fk in model._meta.concrete_fields:
             if fk.is_relation and fk.related_model in covered:

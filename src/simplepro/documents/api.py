@@ -18,7 +18,7 @@ from simplepro.core.problems import NotFound
 from simplepro.documents import selectors, services
 from simplepro.documents.delivery import version_response
 from simplepro.documents.models import Document, DocumentKind, ShareLink
-from simplepro.documents.schemas import DocumentOut, DocumentPage, ShareIn, ShareOut
+from simplepro.documents.schemas import DocumentOut, DocumentPage, ShareIn, ShareLinkOut
 
 documents_router = Router(tags=["documents"])
 
@@ -137,7 +137,7 @@ def download(
     chosen = selectors.version_of(document, version)
     if chosen is None:
         raise NotFound("version")
-    response = version_response(chosen)
+    response = version_response(request, chosen)
     services.document_downloaded(actor=actor(request), version=chosen, via="api",
                                  ip=client_ip(request))  # fmt: skip
     return response
@@ -163,13 +163,13 @@ def share_out(link: ShareLink, token: str | None = None) -> dict[str, Any]:
     }
 
 
-@documents_router.get("/{document_id}/share-links", response={200: list[ShareOut], **PROBLEM})
+@documents_router.get("/{document_id}/share-links", response={200: list[ShareLinkOut], **PROBLEM})
 def share_links(request: HttpRequest, document_id: UUID) -> list[dict[str, Any]]:
     document = _document(request, document_id, "documents.share")
     return [share_out(link) for link in selectors.live_share_links(document)]
 
 
-@documents_router.post("/{document_id}/share-links", response={201: ShareOut, **PROBLEM})
+@documents_router.post("/{document_id}/share-links", response={201: ShareLinkOut, **PROBLEM})
 def share(request: HttpRequest, document_id: UUID, payload: ShareIn) -> Status[dict[str, Any]]:
     document = _document(request, document_id, "documents.share")
     link, token = services.share_link_create(
@@ -179,7 +179,7 @@ def share(request: HttpRequest, document_id: UUID, payload: ShareIn) -> Status[d
 
 
 @documents_router.post(
-    "/{document_id}/share-links/{link_id}/revoke", response={200: ShareOut, **PROBLEM}
+    "/{document_id}/share-links/{link_id}/revoke", response={200: ShareLinkOut, **PROBLEM}
 )
 def revoke(request: HttpRequest, document_id: UUID, link_id: UUID) -> dict[str, Any]:
     document = _document(request, document_id, "documents.share")

@@ -7,7 +7,7 @@ from ninja import Schema
 from pydantic import Field
 
 
-class VersionOut(Schema):
+class DocumentVersionOut(Schema):
     id: UUID
     number: int
     original_name: str
@@ -35,7 +35,7 @@ class DocumentOut(Schema):
     inventory_item: str
     created_by: str | None
     created_at: datetime
-    versions: list[VersionOut]
+    versions: list[DocumentVersionOut]
 
 
 class DocumentPage(Schema):
@@ -52,7 +52,7 @@ class ShareIn(Schema):
     password: str = Field("", max_length=128, description="Optional: asked before download.")
 
 
-class ShareOut(Schema):
+class ShareLinkOut(Schema):
     id: UUID
     url: str | None = Field(description="Shown once, when the link is made.")
     version: int

@@ -124,7 +124,7 @@ class DocumentDownloadView(PermissionRequiredMixin, View):
         if version is None:
             raise Http404("No such version.")
         inline = request.GET.get("view") == "1"
-        response = version_response(version, inline=inline)
+        response = version_response(request, version, inline=inline)
         services.document_downloaded(
             actor=request.user, version=version, via="web", ip=client_ip(request)
         )
@@ -200,7 +200,7 @@ def share_public(request: HttpRequest, token: str) -> HttpResponseBase:
         return render(request, "documents/share.html", context,
                       status=401 if password else 200)  # fmt: skip
     if request.method == "POST":
-        download = version_response(link.version)
+        download = version_response(request, link.version)
         services.document_downloaded(
             actor=None, version=link.version, via="share", ip=client_ip(request), link=link
         )

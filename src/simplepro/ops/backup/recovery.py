@@ -70,6 +70,7 @@ def _graph() -> list[tuple[type[models.Model], str]]:
     its path to the customer. The e-mail/phone/tag lookups are not copied: they are derived
     from the customer record and rebuilt from it."""
     from simplepro.customers.models import Customer
+    from simplepro.documents.models import Document, DocumentVersion
     from simplepro.estimates.models import Estimate, EstimateVersion
     from simplepro.jobs.models import Assignment, Job, TimeEntry
     from simplepro.messaging.models import Conversation, Member, Message
@@ -91,6 +92,10 @@ def _graph() -> list[tuple[type[models.Model], str]]:
         (Job, "customer"),
         (Assignment, "job__customer"),
         (TimeEntry, "job__customer"),
+        # their documents and photos with every version (share links are not: a recovered
+        # document is shared again on purpose, never by a link that was withdrawn since)
+        (Document, "customer"),
+        (DocumentVersion, "document__customer"),
         # their SMS and e-mail thread, and their jobs' threads
         (Conversation, "customer"),
         (Conversation, "job__customer"),
@@ -267,15 +272,17 @@ def _write(rows: list[models.Model], plan: list[Change], customer_id: str) -> No
 def _quote_files(
     path: Path, body: dict[str, Any], identities: list[Any], rows: list[models.Model]
 ) -> dict[str, tuple[str, bytes | None]]:
-    """The stored quote PDFs the customer's estimate versions point at, read from the backup:
-    name → (the SHA-256 the version recorded, the bytes, or None when the backup lacks it)."""
+    """The stored files the customer's rows point at (quote PDFs, document versions), read from
+    the backup: name → (the SHA-256 the row recorded, the bytes, or None when the backup lacks
+    it). Each is read whole: at most SIMPLEPRO_MAX_UPLOAD bytes."""
+    from simplepro.documents.models import DocumentVersion
     from simplepro.estimates.models import EstimateVersion
 
     wanted = {
         f"files/{row.pdf_path}": row.pdf_sha256
         for row in rows
         if isinstance(row, EstimateVersion) and row.pdf_path
-    }
+    } | {f"files/{row.stored_name}": row.sha256 for row in rows if isinstance(row, DocumentVersion)}
     found: dict[str, bytes] = {}
     if wanted:
         with (
@@ -285,7 +292,7 @@ def _quote_files(
             for member in tar:
                 handle = tar.extractfile(member) if member.name in wanted else None
                 if handle is not None:
-                    found[member.name] = handle.read()  # quotes are small; read once
+                    found[member.name] = handle.read()
     return {
         name.removeprefix("files/"): (digest, found.get(name)) for name, digest in wanted.items()
     }
@@ -301,7 +308,9 @@ def _plan_files(quotes: dict[str, tuple[str, bytes | None]]) -> list[Change]:
             changes.append(Change("file", name, "missing from the backup"))
             continue
         if stored_files.sha256(data) != digest:
-            raise BackupError(f"files: {name} in the backup does not match its estimate version")
+            raise BackupError(
+                f"files: {name} in the backup does not match the SHA-256 its record holds"
+            )
         try:
             stored_files.read_verified(name, digest)
             changes.append(Change("file", name, "unchanged"))
