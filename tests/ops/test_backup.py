@@ -202,7 +202,7 @@ def test_prune_keeps_daily_weekly_monthly_and_the_newest_verified(
 ) -> None:
     """100 nightly backups: 7 days, 4 weeks and 6 months are kept, plus an old verified one
     (the only one verified), and a crashed partial backup older than a day goes."""
-    from simplepro.ops.backup import archive
+    from simplepro.ops.backup import retention
 
     settings.BACKUP_DIR = tmp_path
     settings.BACKUP_KEEP_DAILY, settings.BACKUP_KEEP_WEEKLY, settings.BACKUP_KEEP_MONTHLY = 7, 4, 6
@@ -212,9 +212,9 @@ def test_prune_keeps_daily_weekly_monthly_and_the_newest_verified(
     crashed.mkdir()
     os.utime(crashed, (0, 0))
 
-    dry = archive.prune(dry_run=True)
+    dry = retention.prune(dry_run=True)
     assert len(list(tmp_path.iterdir())) == 101, "a dry run deletes nothing"
-    result = archive.prune()
+    result = retention.prune()
     assert result.kept == dry.kept
     kept = set(result.kept)
     assert set(ids[:7]) <= kept, "the last 7 days"
@@ -223,7 +223,7 @@ def test_prune_keeps_daily_weekly_monthly_and_the_newest_verified(
     assert len(kept) < 7 + 4 + 6 + 1 and len(kept) >= 12
     assert {p.name for p in tmp_path.iterdir()} == kept
     assert not crashed.exists()
-    assert archive.retained([], 7, 4, 6) == set()
+    assert retention.retained([], 7, 4, 6) == set()
 
 
 def test_listing_reads_an_unchanged_manifest_once_and_a_replaced_one_again(

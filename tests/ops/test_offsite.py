@@ -208,7 +208,7 @@ def test_verify_from_s3_catches_a_damaged_off_site_copy(
 def test_prune_applies_retention_off_site_and_keeps_few_local_copies(
     tmp_path: Path, endpoint: str, bucket: str, settings: Any, client: Any, db: None
 ) -> None:
-    from simplepro.ops.backup import archive, offsite
+    from simplepro.ops.backup import archive, offsite, retention
 
     for name, value in backup_settings(endpoint, bucket).items():
         setattr(settings, name.removeprefix("SIMPLEPRO_"), value)
@@ -226,7 +226,7 @@ def test_prune_applies_retention_off_site_and_keeps_few_local_copies(
                       Body=b"x")  # fmt: skip
     client.create_multipart_upload(Bucket=bucket, Key=f"{PREFIX}20261125T030000Z-abcdef/f")
 
-    result = archive.prune()
+    result = retention.prune()
     assert set(result.kept) == set(ids[:3]) and set(result.deleted) == set(ids[3:])
     complete = {i for i, s in offsite.stored().items() if s.complete}
     assert complete == set(ids[:3]), "retention off-site"

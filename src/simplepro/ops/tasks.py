@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simplepro.core.queue import periodic, task
-from simplepro.ops.backup import archive, offsite
+from simplepro.ops.backup import archive, offsite, retention
 
 
 @periodic("SIMPLEPRO_SCHEDULE_BACKUP", name="backup.nightly")
@@ -15,7 +15,7 @@ def nightly_backup() -> str:
     if offsite.configured():
         push_backups()
     else:
-        archive.prune()
+        retention.prune()
     return backup_id
 
 
@@ -23,7 +23,7 @@ def nightly_backup() -> str:
 def push_backups() -> str:
     """Upload every backup not yet off-site, then apply the retention policy."""
     pushed = archive.push_pending()
-    archive.prune()
+    retention.prune()
     return f"{len(pushed)} uploaded"
 
 

@@ -12,10 +12,9 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,7 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 from simplepro import __version__
-from simplepro.core import files
-from simplepro.ops.backup import database, keys, manifest, offsite, sealing
+from simplepro.ops.backup import database, files_part, keys, manifest, offsite, sealing
 
 DATABASE_PART = "database.zst.age"
 FILES_PART = "files.tar.zst.age"
@@ -47,55 +45,11 @@ def backup_dir() -> Path:
     return folder
 
 
-def file_stores() -> dict[str, files.Store]:
-    """What the app stores outside the database, by the name it has inside the archive: each a
-    folder (the embedded default) or a prefix in the files bucket (docs/storage.md)."""
-    return {"files": files.store("private"), "media": files.store("default")}
-
-
 def _applied_migrations() -> dict[str, list[str]]:
     applied: dict[str, list[str]] = {}
     for app, name in MigrationRecorder(connection).applied_migrations():
         applied.setdefault(app, []).append(name)
     return {app: sorted(names) for app, names in sorted(applied.items())}
-
-
-def _tar_into(write_end: int, listing: list[dict[str, Any]], failure: list[BaseException]) -> None:
-    try:
-        with os.fdopen(write_end, "wb") as pipe, tarfile.open(fileobj=pipe, mode="w|") as tar:
-            for prefix, store in file_stores().items():
-                for name, size in store.listing():
-                    # Read once: hashed as it goes into the archive, so the manifest records
-                    # exactly the bytes archived.
-                    with store.open(name) as handle:
-                        info = tarfile.TarInfo(f"{prefix}/{name}")
-                        info.size, info.mode = size, 0o600
-                        reader = files.HashingReader(handle)
-                        tar.addfile(info, reader)
-                    listing.append(
-                        {
-                            "name": info.name,
-                            "size": reader.size,
-                            "sha256": reader.digest.hexdigest(),
-                        }
-                    )
-    except BaseException as exc:  # reported by the reading side
-        failure.append(exc)
-
-
-def _seal_files(path: Path, recipients: list[Any]) -> tuple[sealing.Sealed, list[dict[str, Any]]]:
-    """Tar every stored file through a pipe into the sealer: nothing is spooled."""
-    read_end, write_end = os.pipe()
-    listing: list[dict[str, Any]] = []
-    failure: list[BaseException] = []
-    writer = threading.Thread(target=_tar_into, args=(write_end, listing, failure))
-    writer.start()
-    with os.fdopen(read_end, "rb") as pipe:
-        sealed = sealing.seal(pipe, path, recipients)
-    writer.join()
-    if failure:
-        raise BackupError(f"reading the stored files failed: {failure[0]}")
-    return sealed, listing
 
 
 def new_id(now: datetime) -> str:
@@ -120,9 +74,12 @@ def create(label: str = "", progress: Progress = lambda _: None, offsite_copy: b
             with database.snapshot_stream(Path(scratch) / "snapshot") as (snapshot, stream):
                 db_part = sealing.seal(stream, partial / DATABASE_PART, recipients)
             progress(f"database: {db_part.plain_bytes} bytes → {db_part.size_bytes} sealed")
-        files_part, listing = _seal_files(partial / FILES_PART, recipients)
+        try:
+            sealed_files, listing = files_part.seal(partial / FILES_PART, recipients)
+        except files_part.Unreadable as exc:
+            raise BackupError(str(exc)) from None
         duration = (datetime.now(UTC) - now).total_seconds()
-        progress(f"files: {len(listing)} files → {files_part.size_bytes} bytes sealed")
+        progress(f"files: {len(listing)} files → {sealed_files.size_bytes} bytes sealed")
         body = {
             "format": manifest.FORMAT,
             "id": backup_id,
@@ -144,9 +101,9 @@ def create(label: str = "", progress: Progress = lambda _: None, offsite_copy: b
                 },
                 "files": {
                     "file": FILES_PART,
-                    "sha256": files_part.sha256,
-                    "size_bytes": files_part.size_bytes,
-                    "plain_bytes": files_part.plain_bytes,
+                    "sha256": sealed_files.sha256,
+                    "size_bytes": sealed_files.size_bytes,
+                    "plain_bytes": sealed_files.plain_bytes,
                 },
             },  # fmt: skip
             "secrets": manifest.secret_fingerprints(),
@@ -635,81 +592,3 @@ def _compare_postgresql(plain: Any, body: dict[str, Any]) -> None:
             _compare(database.describe_tables(cursor, tables, keys_), body)
     except RuntimeError as exc:
         raise BackupError(f"database: {exc}") from None
-
-
-@dataclass
-class Pruned:
-    kept: list[str]
-    deleted: list[str]
-
-
-def retained(listed: list[Listed], daily: int, weekly: int, monthly: int) -> set[str]:
-    """Ids a grandfather-father-son policy keeps: the newest backup of each of the last
-    `daily` days, `weekly` ISO weeks and `monthly` months that have one; always the newest
-    backup and the newest verified one."""
-    keep: set[str] = set()
-    newest_first = sorted(listed, key=lambda b: (b.created_at, b.id), reverse=True)
-    periods = (
-        (daily, lambda at: at.date().isoformat()),
-        (weekly, lambda at: f"{at.isocalendar().year}-W{at.isocalendar().week:02d}"),
-        (monthly, lambda at: at.strftime("%Y-%m")),
-    )
-    for count, period_of in periods:
-        seen: set[str] = set()
-        for backup in newest_first:
-            period = period_of(datetime.fromisoformat(backup.created_at))
-            if period not in seen and len(seen) < count:
-                seen.add(period)
-                keep.add(backup.id)
-    if newest_first:
-        keep.add(newest_first[0].id)
-    verified = [b for b in newest_first if b.verified_at]
-    if verified:
-        keep.add(verified[0].id)
-    return keep
-
-
-def prune(dry_run: bool = False, progress: Progress = lambda _: None) -> Pruned:
-    """Apply the retention policy (SIMPLEPRO_BACKUP_KEEP_*) to the backups here and off-site
-    alike; keep only SIMPLEPRO_BACKUP_LOCAL_KEEP local copies of those safely off-site; remove
-    what crashed backups, downloads and uploads left behind more than a day ago."""
-    listed = backups()
-    keep = retained(
-        listed,
-        settings.BACKUP_KEEP_DAILY,
-        settings.BACKUP_KEEP_WEEKLY,
-        settings.BACKUP_KEEP_MONTHLY,
-    )
-    verb = "would delete" if dry_run else "deleting"
-    folder = backup_dir()
-    try:
-        deleted = []
-        for backup in listed:
-            if backup.id in keep:
-                continue
-            progress(f"{verb} {backup.id} ({', '.join(backup.locations)})")
-            deleted.append(backup.id)
-            if not dry_run:
-                if "s3" in backup.locations:
-                    offsite.delete(backup.id)
-                if "local" in backup.locations:
-                    shutil.rmtree(folder / backup.id)
-        if offsite.configured() and settings.BACKUP_LOCAL_KEEP:
-            local = [b for b in listed if b.id in keep and "local" in b.locations]
-            for backup in local[settings.BACKUP_LOCAL_KEEP :]:
-                if "s3" in backup.locations:
-                    progress(f"{verb} the local copy of {backup.id} (kept off-site)")
-                    if not dry_run:
-                        shutil.rmtree(folder / backup.id)
-        day_ago = datetime.now(UTC) - timedelta(days=1)
-        for leftover in [*folder.glob(".*.partial"), *folder.glob(".download-*")]:
-            if leftover.stat().st_mtime < day_ago.timestamp():
-                progress(f"{verb} the leftover of a crashed backup or download: {leftover.name}")
-                if not dry_run:
-                    shutil.rmtree(leftover, ignore_errors=True)
-        if offsite.configured():
-            for what in offsite.leftovers(day_ago, dry_run):
-                progress(f"{verb} off-site leftover {what}")
-    except offsite.OffsiteError as exc:
-        raise BackupError(str(exc)) from None
-    return Pruned(sorted(keep), deleted)

@@ -30,7 +30,7 @@ from django.db import connection
 from simplepro import __version__
 from simplepro.core import files
 from simplepro.core.datalock import FolderInUse, exclusive
-from simplepro.ops.backup import archive, database, manifest, sealing
+from simplepro.ops.backup import archive, database, files_part, manifest, sealing
 from simplepro.ops.backup.archive import BackupError, Progress
 
 
@@ -262,7 +262,7 @@ def restore_files(
     stores = (
         {name: files.FolderStore(root) for name, root in roots.items()}
         if roots
-        else archive.file_stores()
+        else files_part.stores()
     )
     folders = {name: s.root for name, s in stores.items() if isinstance(s, files.FolderStore)}
     buckets = {name: s for name, s in stores.items() if isinstance(s, files.BucketStore)}
@@ -277,7 +277,7 @@ def restore_files(
             shutil.rmtree(folder, ignore_errors=True)
         if isinstance(exc, OSError):  # a full disk: the files in place were not touched
             raise BackupError(
-                f"files: unpacking failed ({exc.strerror}); the stored files are as they were"
+                f"files: unpacking failed ({exc.strerror or exc}); the stored files are as they were"
             ) from None
         raise
     for name, root in folders.items():

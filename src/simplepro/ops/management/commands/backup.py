@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from simplepro.core.env import ConfigurationError
-from simplepro.ops.backup import archive, keys, offsite
+from simplepro.ops.backup import archive, keys, offsite, retention
 
 OFF_HOST_WARNING = (
     "warning: a backup on this host dies with this host. Copy the backups and the age identity "
@@ -156,7 +156,7 @@ class Command(BaseCommand):
         )
 
     def _prune(self, options: dict[str, Any]) -> None:
-        result = archive.prune(dry_run=options["dry_run"], progress=self._progress)
+        result = retention.prune(dry_run=options["dry_run"], progress=self._progress)
         verb = "would delete" if options["dry_run"] else "deleted"
         self.stdout.write(f"kept {len(result.kept)} backup(s), {verb} {len(result.deleted)}")
 
