@@ -269,3 +269,21 @@ def test_the_documents_page_lists_what_the_viewer_may_see(
     assert b"BOL pickup Dana" in crew_page.content and b"Signed order Dana" not in crew_page.content
     assert b"/customers/" not in crew_page.content, "no link to a page the crew cannot open"
     assert b'href="/documents/"' in crew_page.content, "in the sidebar"
+
+
+def test_a_bucket_out_of_reach_is_a_503_and_nothing_is_written(
+    personas: dict[str, User], api_as: Any, setup: dict[str, Any], settings: Any
+) -> None:
+    """Nothing listens on the endpoint: boto3's real client fails to connect."""
+    from tests.server import free_port
+
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"bucket_name": "gone", "location": "files", "access_key": "k",
+                    "secret_key": "s", "endpoint_url": f"http://127.0.0.1:{free_port()}",
+                    "region_name": "us-east-1", "addressing_style": "path"}}}  # fmt: skip
+    response = upload(api_as(personas["sales"]), PDF, "a.pdf", kind="other",
+                      customer_id=str(setup["customer"].pk))  # fmt: skip
+    assert response.status_code == 503
+    assert "nothing was saved" in response.json()["detail"]
+    assert not Document.objects.exists()

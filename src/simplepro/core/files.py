@@ -38,6 +38,21 @@ class StoredFileError(RuntimeError):
     """The file under this name is not the one that was recorded."""
 
 
+class StoreUnavailable(OSError):
+    """The bucket could not be reached or refused the request; the message names the bucket,
+    never the credentials."""
+
+
+@contextmanager
+def _reaching(bucket: str, doing: str) -> Iterator[None]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise StoreUnavailable(f"{doing} s3://{bucket} failed: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Written:
     sha256: str
@@ -84,8 +99,6 @@ class HashingReader:
 class FolderStore:
     """Files under a folder on the local disk."""
 
-    in_bucket = False
-
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
 
@@ -117,18 +130,6 @@ class FolderStore:
             temporary.unlink(missing_ok=True)
         return reader.written()
 
-    def put(self, name: str, source: IO[bytes], digest: str) -> None:
-        """Write or replace (restores only: the backup is the record)."""
-        path = self._full(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.restoring")
-        with open(temporary, "wb") as out:
-            while chunk := source.read(READ_BYTES):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        temporary.replace(path)
-
     @contextmanager
     def open(self, name: str) -> Iterator[IO[bytes]]:
         with open(self._full(name), "rb") as handle:
@@ -156,8 +157,6 @@ class FolderStore:
 class BucketStore:
     """Objects under a prefix in an S3 bucket, through the django-storages backend's client."""
 
-    in_bucket = True
-
     def __init__(self, storage: Any) -> None:
         self.storage = storage
         self.bucket = storage.bucket_name
@@ -174,6 +173,10 @@ class BucketStore:
         return self.prefix + checked_name(name)
 
     def put_once(self, name: str, source: IO[bytes]) -> Written:
+        with _reaching(self.bucket, f"writing {name} to"):
+            return self._put_once(name, source)
+
+    def _put_once(self, name: str, source: IO[bytes]) -> Written:
         from botocore.exceptions import ClientError
 
         key = self._key(name)
@@ -241,12 +244,15 @@ class BucketStore:
     def open(self, name: str) -> Iterator[IO[bytes]]:
         from botocore.exceptions import ClientError
 
-        try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self._key(name))["Body"]
-        except ClientError as exc:
-            if _code(exc) in {"NoSuchKey", "404"}:
-                raise FileNotFoundError(name) from None
-            raise
+        with _reaching(self.bucket, f"reading {name} from"):
+            try:
+                body = self.client.get_object(Bucket=self.bucket, Key=self._key(name))["Body"]
+            except ClientError as exc:
+                if _code(exc) not in {"NoSuchKey", "404"}:
+                    raise
+                body = None
+        if body is None:
+            raise FileNotFoundError(name)
         try:
             yield body
         finally:
@@ -255,12 +261,15 @@ class BucketStore:
     def _head(self, name: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
 
-        try:
-            head: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=self._key(name))
-        except ClientError as exc:
-            if _code(exc) in {"NoSuchKey", "404"}:
-                return None
-            raise
+        with _reaching(self.bucket, f"reading {name} from"):
+            try:
+                head: dict[str, Any] = self.client.head_object(
+                    Bucket=self.bucket, Key=self._key(name)
+                )
+            except ClientError as exc:
+                if _code(exc) in {"NoSuchKey", "404"}:
+                    return None
+                raise
         return head
 
     def size(self, name: str) -> int:

@@ -50,6 +50,9 @@ def version_response(
         size = files.store().size(version.stored_name)
     except FileNotFoundError:
         size = -1
+    except files.StoreUnavailable as exc:
+        logger.error("document_store_unavailable", version=str(version.pk), error=str(exc))
+        raise ProblemError(503, "The file store cannot be reached just now; try again.") from None
     if size != version.size:
         reason = "missing" if size < 0 else "mismatch"
         metrics.DOCUMENT_FILE_FAILURES.labels(reason=reason).inc()

@@ -62,6 +62,16 @@ def version_of(document: Document, number: int | None) -> DocumentVersion | None
     return next((v for v in versions if v.number == number), None)
 
 
+def live_share_links_of(documents: list[Document]) -> dict[Any, list[ShareLink]]:
+    """The live links of several documents in one query, by document id (the panel's list)."""
+    links: dict[Any, list[ShareLink]] = {}
+    for link in ShareLink.objects.filter(
+        document__in=documents, revoked_at__isnull=True
+    ).select_related("version"):
+        links.setdefault(link.document_id, []).append(link)
+    return links
+
+
 def live_share_links(document: Document) -> QuerySet[ShareLink]:
     return ShareLink.objects.filter(document=document, revoked_at__isnull=True).select_related(
         "version", "created_by"

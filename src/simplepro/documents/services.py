@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import F
@@ -30,6 +31,8 @@ from simplepro.documents.models import (
     ShareLink,
 )
 
+logger = structlog.get_logger(__name__)
+
 MAX_SHARE_DAYS = 30
 DEFAULT_SHARE_DAYS = 7
 
@@ -38,7 +41,13 @@ def _store(upload: Any) -> tuple[uploads.Inspected, files.Written, str]:
     inspected = uploads.inspect(upload)
     now = timezone.now()
     name = f"documents/{now:%Y/%m}/{uuid.uuid4().hex}.{inspected.extension}"
-    written = files.store_stream_once(name, inspected.source)
+    try:
+        written = files.store_stream_once(name, inspected.source)
+    except files.StoreUnavailable as exc:
+        logger.error("document_store_unavailable", error=str(exc))
+        raise ProblemError(
+            503, "The file store cannot be reached just now; nothing was saved. Try again."
+        ) from None
     return inspected, written, name
 
 

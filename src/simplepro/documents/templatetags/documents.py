@@ -24,8 +24,9 @@ def documents_panel(
     user = request.user
     documents = selectors.documents_of(viewer=user, customer=customer, estimate=estimate, job=job)
     can_share = has_permission(user, "documents.share")
+    links = selectors.live_share_links_of(documents) if can_share else {}
     for document in documents:
-        document.live_links = list(selectors.live_share_links(document)) if can_share else []  # type: ignore[attr-defined]
+        document.live_links = links.get(document.pk, [])  # type: ignore[attr-defined]
     inventory = [
         {"index": i, "label": f"{item.get('quantity', 1)} × {item.get('name') or item.get('key')}"}
         for i, item in enumerate((job.inventory or []) if job is not None else [])
