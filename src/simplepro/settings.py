@@ -75,6 +75,12 @@ def _new_vapid_key() -> str:
     ).decode()  # fmt: skip
 
 
+def _new_document_seal() -> str:
+    from simplepro.core.seal_keys import new_seal_pem
+
+    return new_seal_pem()
+
+
 # An empty SECRET_KEY in production is reported by check-deploy (simplepro.E002) and blocks
 # start-up; it is never replaced by a default.
 SECRET_KEY = _secret("SIMPLEPRO_SECRET_KEY", "secret_key")
@@ -167,6 +173,7 @@ INSTALLED_APPS = [
     "simplepro.partners",
     "simplepro.realtime",
     "simplepro.documents",
+    "simplepro.paperwork",
 ]
 
 MIDDLEWARE = [
@@ -426,6 +433,12 @@ VAPID_PRIVATE_KEY = _secret("SIMPLEPRO_VAPID_PRIVATE_KEY", "vapid_private_key.pe
 VAPID_SUBJECT = env_str(
     "SIMPLEPRO_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
 )
+
+# --- Document seal ----------------------------------------------------------------------
+# The key and certificate (one PEM) that seal signed documents (docs/signatures.md). Embedded
+# mode: a self-signed one generated into the data folder. Production: unset means e-signing is
+# off (check-deploy says so); supply the company's own.
+DOCUMENT_SEAL = _secret("SIMPLEPRO_DOCUMENT_SEAL", "document_seal.pem", _new_document_seal)
 
 # --- SMS (Twilio) -------------------------------------------------------------------------
 # All three set: SMS on. Any missing: SMS off (the settings page and check-deploy say so).

@@ -18,6 +18,21 @@ DEFAULT_SIGNOFFS: dict[str, list[str]] = {
 }
 
 
+# Sign-offs that only evidence satisfies: a signed document of the kind named (signed
+# electronically, or a scan of the paper original), or the recorded delivery of the booklet.
+# Any other name (a company's own) is ticked by the office.
+SIGNED_DOCUMENT_SIGNOFFS: dict[str, str] = {
+    "bill_of_lading_signed": "bill_of_lading",
+    "valuation_chosen": "valuation",
+    "order_for_service_signed": "order_for_service",
+    "inventory_signed": "inventory",
+    "delivery_receipt_signed": "delivery_receipt",
+    "storage_agreement_signed": "contract",
+}
+BOOKLET_SIGNOFF = "rights_and_responsibilities_received"
+EVIDENCED_SIGNOFFS = frozenset({*SIGNED_DOCUMENT_SIGNOFFS, BOOKLET_SIGNOFF})
+
+
 def required_signoffs(company: Any) -> dict[str, list[str]]:
     own = company.required_signoffs or {}
     return {kind: list(own.get(kind, names)) for kind, names in DEFAULT_SIGNOFFS.items()}

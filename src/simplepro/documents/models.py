@@ -17,6 +17,7 @@ class DocumentKind(models.TextChoices):
     BILL_OF_LADING = "bill_of_lading", "Bill of lading"
     INVENTORY = "inventory", "Inventory"
     VALUATION = "valuation", "Valuation election"
+    DELIVERY_RECEIPT = "delivery_receipt", "Delivery receipt"
     RECEIPT = "receipt", "Receipt"
     INSURANCE = "insurance", "Insurance certificate"
     OTHER = "other", "Other"

@@ -7,9 +7,11 @@ cannot be opened.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,17 +39,26 @@ MAX_SHARE_DAYS = 30
 DEFAULT_SHARE_DAYS = 7
 
 
-def _store(upload: Any) -> tuple[uploads.Inspected, files.Written, str]:
-    inspected = uploads.inspect(upload)
-    now = timezone.now()
-    name = f"documents/{now:%Y/%m}/{uuid.uuid4().hex}.{inspected.extension}"
+@contextlib.contextmanager
+def _storing() -> Iterator[None]:
     try:
-        written = files.store_stream_once(name, inspected.source)
+        yield
     except files.StoreUnavailable as exc:
         logger.error("document_store_unavailable", error=str(exc))
         raise ProblemError(
             503, "The file store cannot be reached just now; nothing was saved. Try again."
         ) from None
+
+
+def _new_name(extension: str) -> str:
+    return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def _store(upload: Any) -> tuple[uploads.Inspected, files.Written, str]:
+    inspected = uploads.inspect(upload)
+    name = _new_name(inspected.extension)
+    with _storing():
+        written = files.store_stream_once(name, inspected.source)
     return inspected, written, name
 
 
@@ -160,6 +171,37 @@ def document_version_add(*, actor: Any, document: Document, upload: Any) -> Docu
                      "sha256": {"before": None, "after": version.sha256}},
         )  # fmt: skip
     document.version_count = locked.version_count
+    return version
+
+
+def document_pdf_add(
+    *, actor: Any, data: bytes, file_name: str, document: Document | None = None,
+    new: dict[str, Any] | None = None, action: str = "document.generated",
+) -> DocumentVersion:
+    """A PDF SimplePro made (printed paperwork, a sealed signature): the first version of a new
+    document with the fields `new`, or the next version of `document`, which the caller has
+    locked. Joins the caller's transaction, so a refusal after it leaves no row behind."""
+    name = _new_name("pdf")
+    with _storing():
+        digest = files.store_once(name, data)
+    with transaction.atomic():
+        if document is None:
+            document = Document.objects.create(
+                **(new or {}), version_count=0,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )  # fmt: skip
+        document.version_count += 1
+        document.save(update_fields=["version_count"])
+        version = DocumentVersion.objects.create(
+            document=document, number=document.version_count, stored_name=name,
+            original_name=file_name, content_type="application/pdf", size=len(data),
+            sha256=digest, uploaded_by=actor if getattr(actor, "pk", None) else None,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action=action, entity_type="document", entity_id=document.pk,
+            changes={"version": {"before": None, "after": version.number},
+                     "sha256": {"before": None, "after": digest}},
+        )  # fmt: skip
     return version
 
 

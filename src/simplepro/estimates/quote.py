@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from fpdf import FPDF
-
 from simplepro.accounts.models import Company
+from simplepro.core.pdf import latin1 as _text
+from simplepro.core.pdf import letter_pdf, letterhead
+from simplepro.core.pdf import money as _money
 from simplepro.estimates.models import Estimate, EstimateVersion
-from simplepro.pricing.money import money_text
 
 BREAKDOWN_LINES = (
     ("labor", "Labor"),
@@ -100,34 +100,16 @@ def quote_of(estimate: Estimate, version: EstimateVersion, company: Company) -> 
     )
 
 
-def _text(value: str) -> str:
-    """The PDF's built-in fonts are Latin-1: other characters are replaced, never dropped."""
-    value = value.replace("–", "-").replace("—", "-").replace("…", "...").replace("≥", ">=")
-    return value.encode("latin-1", "replace").decode("latin-1")
-
-
-def _money(amount: Decimal) -> str:
-    return money_text(amount)
-
-
 def render_pdf(quote: Quote) -> bytes:
-    pdf = FPDF(format="Letter")
-    pdf.set_creation_date(quote.version.created_at)
-    pdf.set_title(_text(f"Quote {quote.estimate.pk} v{quote.version.number}"))
-    pdf.set_author(_text(quote.company.name))
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
+    company = quote.company
+    pdf = letter_pdf(
+        created_at=quote.version.created_at,
+        title=f"Quote {quote.estimate.pk} v{quote.version.number}",
+        author=company.name,
+    )
     width = pdf.epw
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(width, 9, _text(quote.company.name), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
-    contact = " · ".join(
-        x for x in (quote.company.phone, quote.company.email, quote.company.usdot_number and
-                    f"USDOT {quote.company.usdot_number}") if x
-    )  # fmt: skip
-    if contact:
-        pdf.cell(width, 5, _text(contact), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
+    letterhead(pdf, name=company.name, details=[
+        company.phone, company.email, company.usdot_number and f"USDOT {company.usdot_number}"])  # fmt: skip
     pdf.set_font("Helvetica", "B", 13)
     pdf.cell(
         width,

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from simplepro.accounts.models import User
-from simplepro.accounts.policies import required_signoffs
+from simplepro.accounts.policies import EVIDENCED_SIGNOFFS, required_signoffs
 from simplepro.accounts.services import company_get
 from simplepro.audit.services import audit_record
 from simplepro.core import metrics
@@ -163,19 +163,31 @@ def job_transition(
     return job
 
 
-def job_signoff(*, actor: User, job: Job, name: str) -> Job:
-    with transaction.atomic(durable=True):
+def job_signoff(
+    *, actor: User, job: Job, name: str, evidence: dict[str, Any] | None = None
+) -> Job:
+    """Record a sign-off. Those that need evidence (EVIDENCED_SIGNOFFS) come only with it, from
+    the paperwork (a signed document, the booklet's delivery); a tick cannot stand in for them.
+    Joins the caller's transaction, so the evidence and its sign-off are written together."""
+    if name in EVIDENCED_SIGNOFFS and evidence is None:
+        raise ProblemError(
+            409,
+            f"“{name.replace('_', ' ').capitalize()}” is satisfied by the signed document or "
+            "the recorded booklet on the job's paperwork page, not by a tick.",
+            extra={"paperwork": f"/jobs/{job.pk}/paperwork/"},
+        )
+    with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         if name not in job.required_signoffs:
             raise invalid("name", "unknown", f"This job needs: {', '.join(job.required_signoffs)}.")
         job.signoffs = {
             **job.signoffs,
-            name: {"by": str(actor.pk), "at": timezone.now().isoformat()},
+            name: {"by": str(actor.pk), "at": timezone.now().isoformat(), **(evidence or {})},
         }
         job.save(update_fields=["signoffs", "updated_at"])
         audit_record(
             actor=actor, action="signoff", entity_type="job", entity_id=job.pk,
-            changes={name: {"before": None, "after": "signed"}},
+            changes={name: {"before": None, "after": evidence or "signed"}},
         )  # fmt: skip
     return job
 
