@@ -36,6 +36,7 @@ from simplepro.jobs.models import (
 )
 from simplepro.messaging.models import Conversation, Message
 from simplepro.notifications.models import Notification, NotificationTemplate
+from simplepro.paperwork.models import BookletDelivery, ConditionNote, Signature, SigningCode
 from simplepro.partners.models import Partner, PartnerAccount, Referral
 from simplepro.partners.services import account_create, partner_save, referral_create
 from simplepro.pricing import EstimateInput
@@ -229,6 +230,16 @@ TABLE: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/documents/{document_id}/share-links"): (201, 201, 201, 201, 201, 404, 201, 403, 403, 403, 401),
     ("POST", "/api/documents/{document_id}/share-links/{link_id}/revoke"): (200, 200, 200, 200, 200, 404, 200, 403, 403, 403, 401),
     ("POST", "/api/documents/{document_id}/archive"): (200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 401),
+    # paperwork: printed by the office and the crew lead; anyone on the job notes conditions
+    # and collects signatures; a signature on a version that is not the newest is refused (409)
+    ("GET", "/api/paperwork/jobs/{job_id}"):        (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
+    ("POST", "/api/paperwork/jobs/{job_id}/print"): (200, 200, 200, 200, 200, 404, 200, 200, 403, 403, 401),
+    ("POST", "/api/paperwork/jobs/{job_id}/conditions"): (201, 201, 201, 201, 201, 404, 201, 201, 404, 404, 401),
+    ("POST", "/api/paperwork/jobs/{job_id}/booklet"): (200, 200, 200, 200, 200, 404, 200, 200, 403, 403, 401),
+    ("POST", "/api/paperwork/jobs/{job_id}/paper-signoffs"): (200, 200, 200, 200, 200, 404, 200, 200, 403, 403, 401),
+    ("POST", "/api/paperwork/documents/{document_id}/codes"): (202, 202, 202, 202, 202, 404, 202, 202, 404, 404, 401),
+    ("POST", "/api/paperwork/documents/{document_id}/signatures"): (409, 409, 409, 409, 409, 404, 409, 409, 404, 404, 401),
+    ("GET", "/api/paperwork/signatures/{signature_id}/verification"): (200, 200, 200, 200, 200, 404, 200, 200, 404, 404, 401),
     ("GET", "/api/follow-up-rules"):                (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/follow-up-rules"):               (201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/follow-up-rules/runs"):           (200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401),
@@ -327,11 +338,17 @@ def _state(customer: Customer, target: User) -> dict[str, Any]:
         ),
         "document_versions": DocumentVersion.objects.count(),
         "share_links": list(ShareLink.objects.values_list("pk", "revoked_at").order_by("pk")),
+        "signatures": Signature.objects.count(),
+        "signing_codes": list(SigningCode.objects.values_list("pk", "used_at", "attempts")),
+        "condition_notes": ConditionNote.objects.count(),
+        "booklets": BookletDelivery.objects.count(),
     }
 
 
 def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> Any:
     url = path.format(**ids)
+    if path.startswith("/api/paperwork/documents/"):  # the printed one (the upload is archived)
+        url = path.format(**{**ids, "document_id": ids["paper_document_id"]})
     unique = uuid.uuid4().hex[:8]
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/api/auth/password"): {
@@ -435,7 +452,23 @@ def _request(client: ApiClient, method: str, path: str, ids: dict[str, str]) -> 
         },
         ("PATCH", "/api/jobs/{job_id}"): {"notes": "Gate code 1234"},
         ("POST", "/api/jobs/{job_id}/transition"): {"to": "on_hold", "reason": "Waiting on keys"},
-        ("POST", "/api/jobs/{job_id}/signoffs"): {"name": "valuation_chosen"},
+        ("POST", "/api/jobs/{job_id}/signoffs"): {"name": "estimate_accepted"},
+        ("POST", "/api/paperwork/jobs/{job_id}/print"): {"kind": "inventory"},
+        ("POST", "/api/paperwork/jobs/{job_id}/conditions"): {"line": 0, "codes": ["SC"]},
+        ("POST", "/api/paperwork/jobs/{job_id}/booklet"): {"method": "paper"},
+        ("POST", "/api/paperwork/jobs/{job_id}/paper-signoffs"): {
+            "name": "bill_of_lading_signed",
+            "document_id": ids["scan_id"],
+        },
+        ("POST", "/api/paperwork/documents/{document_id}/codes"): {"channel": "email"},
+        ("POST", "/api/paperwork/documents/{document_id}/signatures"): {
+            "version": 99,
+            "signer_name": "Owned By Sales",
+            "consent": True,
+            "code": "000000",
+            "method": "typed",
+            "typed_name": "Owned By Sales",
+        },
         ("POST", "/api/jobs/{job_id}/assignments"): {"truck_id": ids["truck_id"]},
         ("POST", "/api/crew-members"): {"name": f"New {unique}", "skills": ["packer"]},
         ("PATCH", "/api/crew-members/{crew_member_id}"): {"rating": "4.5"},
@@ -531,8 +564,9 @@ def _jobs_setup(
     job = job_create(
         actor=owner,
         customer=customer,
-        data={"scheduled_start": start, "scheduled_end": start + datetime.timedelta(hours=6)},
-    )
+        data={"scheduled_start": start, "scheduled_end": start + datetime.timedelta(hours=6),
+              "inventory": [{"key": "sofa", "name": "Sofa", "quantity": 1}]},
+    )  # fmt: skip
     lead = CrewMember.objects.create(name="Lead Person", user=personas["crew_lead"])
     CrewMember.objects.create(name="Other Person", user=personas["crew_member"])
     lead_assignment = assignment_create(actor=owner, job=job, crew_member=lead, role="lead")
@@ -550,7 +584,13 @@ def _jobs_setup(
     document = document_upload(actor=owner, customer=customer, job=job, kind="bill_of_lading",
                                upload=SimpleUploadedFile("bol.pdf", b"%PDF-1.7 the BOL"))  # fmt: skip
     link, _ = share_link_create(actor=owner, document=document)
+    signature = _signed(owner, job)
+    scan = document_upload(actor=owner, customer=customer, job=job, kind="bill_of_lading",
+                           upload=SimpleUploadedFile("scan.pdf", b"%PDF-1.7 signed on paper"))  # fmt: skip
     return job, {
+        "signature_id": str(signature.pk),
+        "paper_document_id": str(signature.document_id),
+        "scan_id": str(scan.pk),
         "document_id": str(document.pk),
         "link_id": str(link.pk),
         "entry_id": str(entry.pk),
@@ -561,6 +601,23 @@ def _jobs_setup(
         "notification_id": str(Notification.objects.get(recipient=personas["crew_lead"]).pk),
         "conversation_id": str(Conversation.objects.create(kind="job", job=job).pk),
     }
+
+
+def _signed(owner: User, job: Job) -> Any:
+    """The job's valuation election, printed and signed by its customer (code by e-mail)."""
+    from django.core import mail
+
+    from simplepro.paperwork import signing
+    from simplepro.paperwork.services import paperwork_print
+
+    version = paperwork_print(actor=owner, job=job, kind="valuation")
+    signing.signing_code_send(actor=owner, document=version.document, channel="email")
+    code = __import__("re").search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    return signing.signature_take(
+        actor=owner, document=version.document, ip="203.0.113.1", user_agent="test",
+        signing=signing.Signing(version_number=1, signer_name="Owned By Sales", consent=True,
+                                code=code, method="typed", typed_name="Owned By Sales"),
+    )  # fmt: skip
 
 
 PARTNER_EMAIL, PARTNER_PASSWORD = "rita@realty.example", "correct horse battery"

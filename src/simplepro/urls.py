@@ -24,6 +24,8 @@ from simplepro.messaging.api import router as messages_router
 from simplepro.notifications import views as notification_views
 from simplepro.notifications import webhooks as notification_webhooks
 from simplepro.notifications.api import router as notifications_router
+from simplepro.paperwork import urls as paperwork_urls
+from simplepro.paperwork.api import router as paperwork_router
 from simplepro.partners import api as partners_api
 from simplepro.partners import urls as partner_urls
 from simplepro.sales import api as sales_api
@@ -59,6 +61,7 @@ api.add_router("/partners", partners_api.partners_router)
 api.add_router("/referrals", partners_api.referrals_router)
 api.add_router("/partner-portal", partners_api.portal_router)
 api.add_router("/documents", documents_api.documents_router)
+api.add_router("/paperwork", paperwork_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -91,6 +94,8 @@ urlpatterns = [
     path("dispatch/", jobs_views.DispatchBoardView.as_view(), name="dispatch-board"),
     path("dispatch/move/", jobs_views.DispatchMoveView.as_view(), name="dispatch-move"),
     path("jobs/<uuid:job_id>/", jobs_views.JobDetailView.as_view(), name="job-detail"),
+    path("jobs/<uuid:job_id>/paperwork/", include(paperwork_urls.job_urls)),
+    path("paperwork/", include("simplepro.paperwork.urls")),
     path("jobs/<uuid:job_id>/<str:action>/", jobs_views.JobActionView.as_view(), name="job-action"),
     path("my-jobs/", jobs_views.MyJobsView.as_view(), name="my-jobs"),
     path("my-jobs/time-off/", jobs_views.TimeOffRequestView.as_view(), name="time-off-request"),

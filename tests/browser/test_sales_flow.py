@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, SITE_ENV, record_page, sign_in
 from tests.browser.test_pipeline import website  # noqa: F401  (the company's own site)
+from tests.paperwork.helpers import sign_off_all_api
 from tests.server import run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -138,10 +139,7 @@ def test_from_a_website_lead_to_a_completed_move_and_a_partners_commission(
 
     # 6. Moving day (the crew's side is its own test): sign-offs, then to completed.
     dispatcher = _api(site, "dina")
-    job = dispatcher.get(f"{site}/api/jobs/{job_id}", timeout=30).json()
-    for name in job["missing_signoffs"]:
-        assert dispatcher.post(f"{site}/api/jobs/{job_id}/signoffs", json={"name": name},
-                               timeout=30).status_code == 200  # fmt: skip
+    sign_off_all_api(dispatcher, site, job_id)
     for step in ("confirmed", "en_route", "in_progress", "completed"):
         moved = dispatcher.post(f"{site}/api/jobs/{job_id}/transition", json={"to": step},
                                 timeout=30)  # fmt: skip

@@ -14,6 +14,7 @@ from simplepro.jobs.lifecycle import TRANSITIONS
 from simplepro.jobs.models import Assignment, Job, JobStatus, TimeOff
 from simplepro.jobs.services import next_job_number
 from tests.jobs.conftest import job_body
+from tests.paperwork.helpers import sign_off_all
 
 pytestmark = pytest.mark.django_db
 
@@ -130,8 +131,9 @@ def test_work_cannot_start_before_the_sign_offs_and_transitions_are_audited(
     refused = api.post_json(f"/api/jobs/{job['id']}/transition", {"to": "in_progress"})
     assert refused.status_code == 409
     assert refused.json()["missing_signoffs"] == job["required_signoffs"]
-    for name in job["required_signoffs"]:
-        assert api.post_json(f"/api/jobs/{job['id']}/signoffs", {"name": name}).status_code == 200
+    ticked = api.post_json(f"/api/jobs/{job['id']}/signoffs", {"name": "bill_of_lading_signed"})
+    assert ticked.status_code == 409 and "paperwork" in ticked.json()["detail"]
+    sign_off_all(personas["dispatcher"], Job.objects.get(pk=job["id"]))
     assert (
         api.post_json(f"/api/jobs/{job['id']}/transition", {"to": "in_progress"}).status_code == 200
     )

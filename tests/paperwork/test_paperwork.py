@@ -38,8 +38,16 @@ def test_the_bill_of_lading_carries_every_item_the_regulation_requires(
     text = " ".join(text_of(stored(version)).split())
     for number in range(1, 15):
         assert f"({number})" in text, number
-    for fact in ("Acme Moving LLC", "USDOT 1234567", "Dana Mover", "12 Elm St", "9 Oak Ave",
-                 "Truck 7 (plate MA 7TRK)", "Released rates valuation statement", "+16175550100"):
+    for fact in (
+        "Acme Moving LLC",
+        "USDOT 1234567",
+        "Dana Mover",
+        "12 Elm St",
+        "9 Oak Ave",
+        "Truck 7 (plate MA 7TRK)",
+        "Released rates valuation statement",
+        "+16175550100",
+    ):
         assert fact in text, fact  # fmt: skip
 
 
@@ -58,7 +66,9 @@ def test_printing_is_deterministic_and_a_change_is_a_new_version(
     assert "SC, D at 4 front" in text and "Left arm worn" in text and "No exceptions" in text
 
 
-def test_an_unknown_exception_code_is_refused(personas: dict[str, User], move: dict[str, Any]) -> None:
+def test_an_unknown_exception_code_is_refused(
+    personas: dict[str, User], move: dict[str, Any]
+) -> None:
     from simplepro.core.problems import ProblemError
 
     with pytest.raises(ProblemError) as refused:
@@ -86,8 +96,15 @@ def test_the_customer_signs_the_bill_of_lading_and_the_seal_verifies(
     assert isinstance(signature, Signature) and signature.signed_sha256 == version.sha256
     sealed = stored(signature.sealed_version)
     evidence = " ".join(text_of(sealed).split())
-    for fact in ("Dana Mover", "d***@example.com", "203.0.113.9", "PhoneBrowser/1.0",
-                 "ESIGN disclosure version", version.sha256, "on the device of"):
+    for fact in (
+        "Dana Mover",
+        "d***@example.com",
+        "203.0.113.9",
+        "PhoneBrowser/1.0",
+        "ESIGN disclosure version",
+        version.sha256,
+        "on the device of",
+    ):
         assert fact in evidence, fact  # fmt: skip
     verdict = verify(signature)
     assert verdict.passed, verdict.checks

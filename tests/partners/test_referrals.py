@@ -13,13 +13,14 @@ from django.test import Client
 
 from simplepro.accounts.models import User
 from simplepro.estimates.services import estimate_create, estimate_decide, estimate_send
-from simplepro.jobs.services import job_create, job_signoff, job_transition
+from simplepro.jobs.services import job_create, job_transition
 from simplepro.partners.commission import commission_for
 from simplepro.partners.models import Partner, Referral
 from simplepro.partners.services import account_create, partner_save
 from simplepro.pricing import EstimateInput
 from simplepro.sales.models import Opportunity
 from tests.conftest import ApiClient
+from tests.paperwork.helpers import sign_off_all
 
 pytestmark = pytest.mark.django_db
 TIERS = [{"up_to": "2000", "rate": "5"}, {"up_to": "5000", "rate": "7.5"}]
@@ -56,8 +57,7 @@ def complete_the_move(opportunity: Opportunity, personas: dict[str, User]) -> An
         "estimate": estimate, "scheduled_start": start,
         "scheduled_end": start + dt.timedelta(hours=5),
     })  # fmt: skip
-    for name in job.required_signoffs:
-        job_signoff(actor=personas["dispatcher"], job=job, name=name)
+    sign_off_all(personas["dispatcher"], job)
     for step in ("confirmed", "en_route", "in_progress", "completed"):
         job_transition(actor=personas["dispatcher"], job=job, to=step)
     job.refresh_from_db()

@@ -13,11 +13,12 @@ import pytest
 from simplepro.accounts.models import User
 from simplepro.customers.models import Customer
 from simplepro.estimates.services import estimate_create, estimate_decide, estimate_send
-from simplepro.jobs.services import job_create, job_signoff, job_transition
+from simplepro.jobs.services import job_create, job_transition
 from simplepro.pricing import EstimateInput
 from simplepro.sales import funnel, services
 from simplepro.sales.models import FunnelDay, Opportunity
 from tests.conftest import ApiClient
+from tests.paperwork.helpers import sign_off_all
 from tests.sales.conftest import post_lead
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +39,7 @@ def move_through(customer: Customer, personas: dict[str, User]) -> None:
         "estimate": estimate, "scheduled_start": start,
         "scheduled_end": start + dt.timedelta(hours=5),
     })  # fmt: skip
-    for name in job.required_signoffs:
-        job_signoff(actor=personas["dispatcher"], job=job, name=name)
+    sign_off_all(personas["dispatcher"], job)
     for step in ("confirmed", "en_route", "in_progress", "completed"):
         job_transition(actor=personas["dispatcher"], job=job, to=step)
 

@@ -17,12 +17,13 @@ from simplepro.estimates.services import (
     estimate_send,
     quote_viewed,
 )
-from simplepro.jobs.services import job_create, job_signoff, job_transition
+from simplepro.jobs.services import job_create, job_transition
 from simplepro.pricing import EstimateInput
 from simplepro.sales import services
 from simplepro.sales.models import Activity, FunnelEvent, Opportunity
 from simplepro.sales.selectors import my_day
 from tests.conftest import ApiClient
+from tests.paperwork.helpers import sign_off_all
 
 pytestmark = pytest.mark.django_db
 
@@ -173,8 +174,7 @@ def test_quote_view_accept_and_booking_move_the_opportunity_and_the_funnel(
     })  # fmt: skip
     opportunity.refresh_from_db()
     assert opportunity.job == job
-    for name in job.required_signoffs:
-        job_signoff(actor=personas["dispatcher"], job=job, name=name)
+    sign_off_all(personas["dispatcher"], job)
     for step in ("confirmed", "en_route", "in_progress", "completed"):
         job_transition(actor=personas["dispatcher"], job=job, to=step)
     stages = list(FunnelEvent.objects.filter(opportunity=opportunity).order_by("at", "pk")

@@ -82,6 +82,13 @@ DOCUMENT_SHARING = frozenset({"documents.share"})
 DOCUMENT_ARCHIVE = frozenset({"documents.archive"})
 DOCUMENT_ALL = DOCUMENTS | DOCUMENT_SHARING | DOCUMENT_ARCHIVE
 
+# The move's paperwork: the office and the crew lead print it (and record the booklet and paper
+# originals); anyone on the job notes items' condition and hands the customer the phone to
+# sign; everyone who sees it may verify a signature.
+PAPERWORK_PRINT = frozenset({"paperwork.print"})
+PAPERWORK_FIELD = frozenset({"paperwork.record", "paperwork.verify"})
+PAPERWORK_ALL = PAPERWORK_PRINT | PAPERWORK_FIELD
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPER_ADMIN: EVERYONE
     | CUSTOMER_ALL
@@ -94,7 +101,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | REFERRALS
     | PARTNER_SETUP
     | COMMISSIONS
-    | DOCUMENT_ALL,
+    | DOCUMENT_ALL
+    | PAPERWORK_ALL,
     # Unlike the original, an admin runs the business too: customers included.
     Role.ADMIN: EVERYONE
     | CUSTOMER_ALL
@@ -107,7 +115,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | REFERRALS
     | PARTNER_SETUP
     | COMMISSIONS
-    | DOCUMENT_ALL,
+    | DOCUMENT_ALL
+    | PAPERWORK_ALL,
     Role.MANAGER: EVERYONE
     | CUSTOMER_ALL
     | PRICING
@@ -117,12 +126,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | REFERRALS
     | PARTNER_SETUP
     | DOCUMENT_ALL
+    | PAPERWORK_ALL
     | {"users.view", "audit.view"},
     Role.DISPATCHER: EVERYONE
     | DISPATCH
     | CUSTOMER_MESSAGES
     | DOCUMENTS
     | DOCUMENT_SHARING
+    | PAPERWORK_ALL
     | {"customers.view", "users.view", "estimates.view"},
     # A salesperson texts their own customers; texts from unknown numbers are the office's.
     Role.SALES: EVERYONE
@@ -131,6 +142,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | REFERRALS
     | DOCUMENTS
     | DOCUMENT_SHARING
+    | PAPERWORK_ALL
     | {
         "customers.view",
         "customers.create",
@@ -146,9 +158,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | REFERRALS
     | DOCUMENTS
     | DOCUMENT_SHARING
+    | PAPERWORK_ALL
     | {"customers.view", "customers.change", "customers.create", "users.view", "jobs.view"},
-    Role.CREW_LEAD: EVERYONE | FIELD | DOCUMENTS | {"jobs.progress"},
-    Role.CREW_MEMBER: EVERYONE | FIELD | DOCUMENTS,
+    Role.CREW_LEAD: EVERYONE | FIELD | DOCUMENTS | PAPERWORK_ALL | {"jobs.progress"},
+    Role.CREW_MEMBER: EVERYONE | FIELD | DOCUMENTS | PAPERWORK_FIELD,
 }
 
 # Roles whose customer access is limited to the customers assigned to them.

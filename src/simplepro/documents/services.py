@@ -175,8 +175,13 @@ def document_version_add(*, actor: Any, document: Document, upload: Any) -> Docu
 
 
 def document_pdf_add(
-    *, actor: Any, data: bytes, file_name: str, document: Document | None = None,
-    new: dict[str, Any] | None = None, action: str = "document.generated",
+    *,
+    actor: Any,
+    data: bytes,
+    file_name: str,
+    document: Document | None = None,
+    new: dict[str, Any] | None = None,
+    action: str = "document.generated",
 ) -> DocumentVersion:
     """A PDF SimplePro made (printed paperwork, a sealed signature): the first version of a new
     document with the fields `new`, or the next version of `document`, which the caller has

@@ -163,9 +163,7 @@ def job_transition(
     return job
 
 
-def job_signoff(
-    *, actor: User, job: Job, name: str, evidence: dict[str, Any] | None = None
-) -> Job:
+def job_signoff(*, actor: User, job: Job, name: str, evidence: dict[str, Any] | None = None) -> Job:
     """Record a sign-off. Those that need evidence (EVIDENCED_SIGNOFFS) come only with it, from
     the paperwork (a signed document, the booklet's delivery); a tick cannot stand in for them.
     Joins the caller's transaction, so the evidence and its sign-off are written together."""

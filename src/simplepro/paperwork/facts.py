@@ -143,10 +143,8 @@ def move_facts(job: Job, company: Company) -> MoveFacts:
         )
         for index, line in enumerate(job.inventory or [])
     )
-    vehicles = tuple(
-        f"{a.truck.name} (plate {a.truck.license_plate})"
-        for a in job.assignments.select_related("truck").exclude(truck=None).order_by("truck__name")
-    )
+    trucks = [a.truck for a in job.assignments.select_related("truck").order_by("truck__name")]
+    vehicles = tuple(f"{t.name} (plate {t.license_plate})" for t in trucks if t is not None)
     customer = job.customer
     declared = valuation.get("declared_value")
     return MoveFacts(

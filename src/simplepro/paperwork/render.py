@@ -18,7 +18,7 @@ from simplepro.core.pdf import latin1, letter_pdf, letterhead, money
 from simplepro.documents.models import DocumentKind
 from simplepro.paperwork.facts import CONDITION_CODES, CONDITION_PLACES, PAYMENT_FORMS, MoveFacts
 
-TITLES = {
+TITLES: dict[str, str] = {
     DocumentKind.ORDER_FOR_SERVICE: "Order for service",
     DocumentKind.BILL_OF_LADING: "Bill of lading",
     DocumentKind.INVENTORY: "Inventory",
@@ -186,7 +186,7 @@ def inventory(f: MoveFacts) -> bytes:
     sheet = Sheet(f, TITLES[DocumentKind.INVENTORY])
     _parties(sheet)
     sheet.heading("Items and their condition")
-    widths = [8, 48, 10, 67, 67]
+    widths = [8.0, 48.0, 10.0, 67.0, 67.0]
     sheet.row(["#", "Item (room)", "Qty", "Condition at pickup", "Condition at delivery"],
               widths, bold=True)  # fmt: skip
     for line in f.lines:

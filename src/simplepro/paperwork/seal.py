@@ -24,7 +24,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError as PypdfReadError
 
@@ -124,7 +126,9 @@ def sealed_pdf(signed: bytes, evidence: Evidence, seal: Seal) -> bytes:
     signer = signers.SimpleSigner(
         signing_cert=asn1_x509.Certificate.load(seal.certificate_der),
         signing_key=asn1_keys.PrivateKeyInfo.load(seal.key_der),
-        cert_registry=None,
+        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+            [asn1_x509.Certificate.load(der) for der in seal.chain_der]
+        ),
     )
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD,
@@ -172,7 +176,7 @@ def check_seal(data: bytes, trusted_fingerprints: set[str]) -> SealCheck:
     return SealCheck(
         intact=bool(status.intact and status.valid),
         trusted=fingerprint in trusted_fingerprints,
-        whole_file=status.coverage == status.coverage.ENTIRE_FILE,
+        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         certificate_sha256=fingerprint,
         named_sha256=named.group(1) if named else "",
     )

@@ -84,7 +84,10 @@ def signing_code_send(*, actor: Any, document: Document, channel: str) -> Signin
         raise invalid("channel", "unreachable", "No e-mail address on file for the customer."
                       if channel == "email" else "Texting is off or no phone is on file.")  # fmt: skip
     since = timezone.now() - dt.timedelta(hours=1)
-    if SigningCode.objects.filter(document=document, created_at__gte=since).count() >= CODES_PER_HOUR:
+    if (
+        SigningCode.objects.filter(document=document, created_at__gte=since).count()
+        >= CODES_PER_HOUR
+    ):
         raise ProblemError(429, "Too many codes for this document in the last hour; wait a while.")
     code = f"{secrets.randbelow(10**6):06d}"
     company = company_get().name
@@ -144,19 +147,20 @@ def _drawing(data_url: str) -> bytes:
     if not data_url.startswith(prefix):
         raise invalid("drawing", "not_png", "The drawing must be a PNG from the signing pad.")
     try:
-        png = base64.b64decode(data_url[len(prefix):], validate=True)
+        png = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         raise invalid("drawing", "not_png", "The drawing could not be read.") from None
     if len(png) > DRAWING_MAX_BYTES:
         raise invalid("drawing", "too_big", "The drawing is too large.")
     try:
-        image = Image.open(io.BytesIO(png))
-        if image.format != "PNG":
+        opened = Image.open(io.BytesIO(png))
+        if opened.format != "PNG":
             raise invalid("drawing", "not_png", "The drawing must be a PNG.")
-        image = image.convert("LA")
+        image = opened.convert("LA")
     except (UnidentifiedImageError, OSError):
         raise invalid("drawing", "not_png", "The drawing could not be read.") from None
-    inked = sum(1 for lum, alpha in image.getdata() if alpha > 0 and lum < 160)  # type: ignore[misc]
+    pixels: Any = image.getdata()
+    inked = sum(1 for lum, alpha in pixels if alpha > 0 and lum < 160)
     if inked < 30:
         raise invalid("drawing", "blank", "The signing pad is empty: sign in the box.")
     return png
@@ -225,7 +229,9 @@ def _seal() -> Any:
 def _identity(code: SigningCode) -> str:
     used = timezone.localtime(code.used_at).strftime("%Y-%m-%d %H:%M:%S %Z")
     how = "e-mail" if code.channel == IdentityChannel.EMAIL else "text message"
-    return f"one-time code sent by {how} to {masked(code.destination)} (on file), typed back at {used}"
+    return (
+        f"one-time code sent by {how} to {masked(code.destination)} (on file), typed back at {used}"
+    )
 
 
 def signature_take(

@@ -4,9 +4,11 @@ which link broke: the file, the seal, the certificate, or the tie to the signed 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from simplepro.core import files
+from simplepro.jobs.selectors import visible_jobs
 from simplepro.paperwork.models import Signature
 from simplepro.paperwork.seal import check_seal
 
@@ -77,3 +79,16 @@ def signatures_for(identifier: UUID) -> list[Signature]:
     )
     found = list(related.filter(pk=identifier))
     return found or list(related.filter(document_id=identifier).order_by("signed_at"))
+
+
+def lookup_copy(viewer: Any, data: bytes) -> Signature | None:
+    """The signature a copy belongs to: by its own hash when it is an untouched original,
+    else by the signed version's hash its seal names (so a changed copy is shown failing)."""
+    signatures = Signature.objects.select_related(
+        "document", "document__job", "signed_version", "sealed_version", "collected_by"
+    ).filter(document__job__in=visible_jobs(viewer=viewer))
+    found = signatures.filter(sealed_sha256=files.sha256(data)).first()
+    if found is not None:
+        return found
+    named = check_seal(data, set()).named_sha256
+    return signatures.filter(signed_sha256=named).first() if named else None

@@ -26,3 +26,9 @@ def money(amount: object, currency: str = "") -> str:
     if amount is None or amount == "":
         return ""
     return money_text(str(amount), currency)
+
+
+@register.filter
+def words(key: object) -> str:
+    """A stored key as words: "bill_of_lading_signed" → "Bill of lading signed"."""
+    return str(key or "").replace("_", " ").strip().capitalize()

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_initial'),
+        ("documents", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='document',
-            name='kind',
-            field=models.CharField(choices=[('photo', 'Photo'), ('contract', 'Contract'), ('order_for_service', 'Order for service'), ('bill_of_lading', 'Bill of lading'), ('inventory', 'Inventory'), ('valuation', 'Valuation election'), ('delivery_receipt', 'Delivery receipt'), ('receipt', 'Receipt'), ('insurance', 'Insurance certificate'), ('other', 'Other')], max_length=20),
+            model_name="document",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("photo", "Photo"),
+                    ("contract", "Contract"),
+                    ("order_for_service", "Order for service"),
+                    ("bill_of_lading", "Bill of lading"),
+                    ("inventory", "Inventory"),
+                    ("valuation", "Valuation election"),
+                    ("delivery_receipt", "Delivery receipt"),
+                    ("receipt", "Receipt"),
+                    ("insurance", "Insurance certificate"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
