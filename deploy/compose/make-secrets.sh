@@ -29,6 +29,18 @@ write simplepro_metrics_token "$(random)"
 write simplepro_smtp_password ""
 write simplepro_database_url "postgresql://simplepro:$(read_secret postgres_password)@db:5432/simplepro"
 write simplepro_redis_url "redis://:$(read_secret redis_password)@redis:6379/0"
+# The document seal: an EC P-256 key, then its self-signed certificate for ten years, in one
+# PEM. Replace it with one from the company's own certificate authority if it has one.
+seal() {
+  local key cert
+  key=$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null)
+  cert=$(printf '%s\n' "$key" | openssl req -new -x509 -key /dev/stdin -days 3650 -sha256 \
+    -subj "/CN=SimplePro document seal/O=${SIMPLEPRO_COMPANY:-Moving company}" \
+    -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+    -addext "keyUsage=critical,digitalSignature,nonRepudiation,keyCertSign" 2>/dev/null)
+  printf '%s\n%s\n' "$key" "$cert"
+}
+if [ ! -e "$dir/simplepro_document_seal" ]; then write simplepro_document_seal "$(seal)"; fi
 write minio_root_user "simplepro"
 write minio_root_password "$(random)"
 write grafana_admin_password "$(random)"

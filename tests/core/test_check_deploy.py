@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from simplepro.core.seal_keys import new_seal_pem
 from tests.server import cli_env, run_cli
 
 pytestmark = pytest.mark.server
@@ -19,9 +20,14 @@ GOOD_SECRET = "q7Vf2kPz9Lm4Xw8Rt1Yb6Nc3Hs5Jd0Ga-Ue"  # 36 random-looking bytes
 AGE_PUBLIC_KEY = "age1hcg4j08wlsr4ehazd2m3x8vfn0a6s8x8zq0v3f6dwxk9q6m0w8qsz3l2n4"
 
 
+SEAL_PEM = new_seal_pem("Acme Moving document seal")
+
+
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     secret_file = tmp_path / "secret_key"
     secret_file.write_text(GOOD_SECRET + "-file\n")
+    seal_file = tmp_path / "document_seal.pem"
+    seal_file.write_text(SEAL_PEM)
     values = {
         "SIMPLEPRO_ENV": "production",
         "SIMPLEPRO_SECRET_KEY_FILE": str(secret_file),
@@ -34,6 +40,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SIMPLEPRO_BACKUP_RECIPIENTS": AGE_PUBLIC_KEY,
         "SIMPLEPRO_BACKUP_S3_BUCKET": "moves-example-backups",
         "SIMPLEPRO_FILES_S3_BUCKET": "moves-example-files",
+        "SIMPLEPRO_DOCUMENT_SEAL_FILE": str(seal_file),
     }
     values.update(overrides)
     return cli_env(tmp_path, **{k: v for k, v in values.items() if v != "<unset>"})
@@ -81,6 +88,13 @@ def test_production_with_files_on_the_local_disk_is_warned(tmp_path: Path) -> No
     assert "a second web instance needs the same volume" in result.stdout + result.stderr
 
 
+def test_production_without_a_document_seal_is_warned_that_signing_is_off(tmp_path: Path) -> None:
+    result = run_cli("check-deploy", env=production_env(tmp_path,
+                                                        SIMPLEPRO_DOCUMENT_SEAL_FILE="<unset>"))  # fmt: skip
+    assert result.returncode == 0
+    assert "simplepro.W007" in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("override", "finding"),
     [
@@ -112,6 +126,13 @@ def test_production_with_files_on_the_local_disk_is_warned(tmp_path: Path) -> No
         ({"SIMPLEPRO_BACKUP_LOCAL_KEEP": "1"}, "simplepro.E018"),
         ({"SIMPLEPRO_FILES_S3_SECRET_ACCESS_KEY": GOOD_SECRET}, "simplepro.E022"),
         ({"SIMPLEPRO_FILES_S3_BUCKET": "moves-example-backups"}, "simplepro.E023"),
+        (
+            {
+                "SIMPLEPRO_DOCUMENT_SEAL_FILE": "<unset>",
+                "SIMPLEPRO_DOCUMENT_SEAL": SEAL_PEM.split("-----BEGIN CERTIFICATE")[0],
+            },
+            "simplepro.E024",
+        ),  # fmt: skip
     ],
 )
 def test_each_problem_is_reported_with_its_fix(

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 MIN_SECRET_BYTES = 32
 # What `simplepro backup`, `dr-drill` and `restore-customer` run against PostgreSQL.
@@ -90,6 +91,33 @@ def _vapid_key_usable(pem: str) -> bool:
     except (ValueError, TypeError):
         return False
     return isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
+
+
+def _seal_findings() -> list[CheckMessage]:
+    from simplepro.core.seal_keys import SealUnusable, load_seal
+
+    if not settings.DOCUMENT_SEAL:
+        if not settings.PRODUCTION:
+            return []
+        return [Warning(
+            "E-signing is off: no document seal is configured, so customers and crews cannot "
+            "sign the paperwork on a device (paper originals and their scans still work).",
+            hint="Set SIMPLEPRO_DOCUMENT_SEAL_FILE to a PEM with the company's key and "
+            "certificate (deploy/compose/make-secrets.sh makes one; docs/signatures.md).",
+            id="simplepro.W007",
+        )]  # fmt: skip
+    try:
+        seal = load_seal(settings.DOCUMENT_SEAL)
+    except SealUnusable as exc:
+        return [Error(f"The document seal cannot sign: {exc}.",
+                      hint="Supply one PEM: the unencrypted private key, then its certificate "
+                      "(docs/signatures.md).", id="simplepro.E024")]  # fmt: skip
+    days_left = (seal.not_after - timezone.now()).days
+    if days_left < 30:
+        return [Warning(f"The document seal's certificate expires in {days_left} days.",
+                        hint="Issue a new one and replace SIMPLEPRO_DOCUMENT_SEAL_FILE; old "
+                        "seals stay verifiable (docs/signatures.md).", id="simplepro.W008")]  # fmt: skip
+    return []
 
 
 @register("simplepro", deploy=True)
@@ -335,6 +363,7 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="simplepro.W006",
             )
         )
+    findings.extend(_seal_findings())
     if settings.BACKUP_LOCAL_KEEP in (1,) or settings.BACKUP_LOCAL_KEEP < 0:
         findings.append(
             Error(

@@ -159,8 +159,10 @@ def _drawing(data_url: str) -> bytes:
         image = opened.convert("LA")
     except (UnidentifiedImageError, OSError):
         raise invalid("drawing", "not_png", "The drawing could not be read.") from None
-    pixels: Any = image.getdata()
-    inked = sum(1 for lum, alpha in pixels if alpha > 0 and lum < 160)
+    lum, alpha = image.split()
+    dark = lum.point(lambda v: 255 if v < 160 else 0)
+    seen = alpha.point(lambda v: 255 if v > 0 else 0)
+    inked = Image.composite(dark, Image.new("L", image.size, 0), seen).histogram()[255]
     if inked < 30:
         raise invalid("drawing", "blank", "The signing pad is empty: sign in the box.")
     return png
