@@ -46,3 +46,12 @@ def code_from(mailoutbox: list[Any]) -> str:
     found = re.search(r"\b(\d{6})\b", mailoutbox[-1].body)
     assert found, mailoutbox[-1].body
     return found.group(1)
+
+
+def one_byte_changed(sealed: bytes) -> bytes:
+    """The sealed PDF with one byte of the first page's content changed: a byte the seal
+    covers, away from the seal's own bytes (where a change would make it unreadable instead)."""
+    at = sealed.index(b"stream\n") + 40
+    changed = bytearray(sealed)
+    changed[at] ^= 0x01
+    return bytes(changed)

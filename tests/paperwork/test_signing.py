@@ -24,7 +24,7 @@ from simplepro.paperwork import signing
 from simplepro.paperwork.models import Signature, SigningCode
 from simplepro.paperwork.services import paperwork_print
 from simplepro.paperwork.verification import verify
-from tests.paperwork.conftest import code_from
+from tests.paperwork.conftest import code_from, one_byte_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -171,11 +171,8 @@ def test_the_crew_collects_a_signature_on_the_pages_and_the_office_verifies_it(
         and b"Not verified" not in check.content
     )
     sealed = files.read_verified(signature.sealed_version.stored_name, signature.sealed_sha256)
-    tampered = bytearray(sealed)
-    tampered[len(sealed) // 2] ^= 0x20
-    copy = office.post(
-        "/paperwork/verify/", {"file": SimpleUploadedFile("copy.pdf", bytes(tampered))}
-    )
+    tampered = one_byte_changed(sealed)
+    copy = office.post("/paperwork/verify/", {"file": SimpleUploadedFile("copy.pdf", tampered)})
     assert copy.status_code == 200 and b"Not verified" in copy.content
     original = office.post("/paperwork/verify/", {"file": SimpleUploadedFile("o.pdf", sealed)})
     assert b"Not verified" not in original.content and b"Verified" in original.content
@@ -185,7 +182,7 @@ def test_the_crew_collects_a_signature_on_the_pages_and_the_office_verifies_it(
     call_command("documents", "verify", str(bill.pk))
     assert "VERIFIED" in capsys.readouterr().out
     bad = tmp_path / "bad.pdf"
-    bad.write_bytes(bytes(tampered))
+    bad.write_bytes(tampered)
     with pytest.raises(SystemExit) as failed:
         call_command("documents", "verify", str(bill.pk), "--file", str(bad))
     assert failed.value.code == 1 and "NOT VERIFIED" in capsys.readouterr().out

@@ -15,20 +15,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from django.conf import settings
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfReadError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PdfReadError as PypdfReadError
 
 from simplepro.core.pdf import latin1, letter_pdf
 from simplepro.core.seal_keys import Seal, SealUnusable, load_seal
@@ -118,6 +105,15 @@ def evidence_page(evidence: Evidence, seal: Seal) -> bytes:
 
 def sealed_pdf(signed: bytes, evidence: Evidence, seal: Seal) -> bytes:
     """The signed document's pages, then the evidence page, sealed (PAdES B-B, SHA-256)."""
+    # pyHanko and pypdf are imported here, not with the module: they add ~20 MB to every web
+    # worker, and only the requests that seal or verify need them.
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from pypdf import PdfReader, PdfWriter
+
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(signed)))
     writer.append(PdfReader(io.BytesIO(evidence_page(evidence, seal))))
@@ -155,6 +151,14 @@ class SealCheck:
 def check_seal(data: bytes, trusted_fingerprints: set[str]) -> SealCheck:
     """The file's one seal: intact (its bytes are those signed), made by a certificate whose
     SHA-256 is in `trusted_fingerprints`, covering the whole file, naming a signed hash."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+    from pypdf.errors import PdfReadError as PypdfReadError
+
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         seals = [s for s in reader.embedded_signatures if s.field_name == FIELD]
