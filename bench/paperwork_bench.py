@@ -82,7 +82,9 @@ def main() -> None:
         t2 = time.perf_counter()
         verdict = check_seal(sealed, {seal.fingerprint})
         t3 = time.perf_counter()
-        assert verdict.intact and verdict.trusted and verdict.whole_file
+        assert verdict.intact
+        assert verdict.trusted
+        assert verdict.whole_file
         assert verdict.named_sha256 == evidence.signed_sha256
         timings["print"].append(t1 - t0)
         timings["seal"].append(t2 - t1)
