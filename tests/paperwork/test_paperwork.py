@@ -113,3 +113,20 @@ def test_the_customer_signs_the_bill_of_lading_and_the_seal_verifies(
     broken = verify(signature, one_byte_changed(sealed))
     assert not broken.passed
     assert {c.name for c in broken.checks if not c.passed} >= {"File matches the record"}
+
+
+def test_a_booklet_time_without_an_offset_or_in_the_future_is_refused(
+    personas: dict[str, User], move: dict[str, Any]
+) -> None:
+    import datetime as dt
+
+    from simplepro.core.problems import ProblemError
+    from simplepro.paperwork.services import booklet_record
+
+    naive = dt.datetime(2027, 1, 1, 9, 0)  # noqa: DTZ001 - the mistake under test
+    for moment in (naive, dt.datetime(2099, 1, 1, tzinfo=dt.UTC)):
+        with pytest.raises(ProblemError) as refused:
+            booklet_record(actor=personas["dispatcher"], job=move["job"], method="email",
+                           delivered_at=moment)  # fmt: skip
+        assert refused.value.status == 422
+    assert "rights_and_responsibilities_received" not in Job.objects.get(pk=move["job"].pk).signoffs

@@ -112,6 +112,8 @@ def booklet_record(
     if method not in BookletMethod.values:
         raise invalid("method", "invalid", f"Choose one of: {', '.join(BookletMethod.values)}.")
     moment = delivered_at or timezone.now()
+    if timezone.is_naive(moment):
+        raise invalid("delivered_at", "no_offset", "Give the time with its UTC offset.")
     if moment > timezone.now() + dt.timedelta(minutes=5):
         raise invalid("delivered_at", "future", "The booklet cannot be delivered in the future.")
     with transaction.atomic(durable=True):

@@ -244,7 +244,11 @@ def signature_take(
     name, drawing = _checked(signing)
     seal = _seal()
     with transaction.atomic(durable=True):
-        locked = Document.objects.select_for_update(of=("self",)).select_related("job").get(pk=document.pk)
+        locked = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("job")
+            .get(pk=document.pk)
+        )
         signed = _signable(locked, signing.version_number)
         code = _code_use(locked, signing.code)
         if code is not None:
