@@ -74,6 +74,7 @@ def _graph() -> list[tuple[type[models.Model], str]]:
     from simplepro.estimates.models import Estimate, EstimateVersion
     from simplepro.jobs.models import Assignment, Job, TimeEntry
     from simplepro.messaging.models import Conversation, Member, Message
+    from simplepro.paperwork.models import BookletDelivery, ConditionNote, Signature, SigningCode
     from simplepro.partners.models import Referral
     from simplepro.sales.models import (
         Activity,
@@ -96,6 +97,11 @@ def _graph() -> list[tuple[type[models.Model], str]]:
         # document is shared again on purpose, never by a link that was withdrawn since)
         (Document, "customer"),
         (DocumentVersion, "document__customer"),
+        # the move's paperwork: condition notes, the booklet, and each signature with its code
+        (ConditionNote, "job__customer"),
+        (BookletDelivery, "job__customer"),
+        (SigningCode, "document__customer"),
+        (Signature, "document__customer"),
         # their SMS and e-mail thread, and their jobs' threads
         (Conversation, "customer"),
         (Conversation, "job__customer"),
