@@ -124,19 +124,8 @@ def job_paper_signoff(
 
 def _document(request: HttpRequest, document_id: UUID) -> tuple[Any, Document]:
     user = require(request, "paperwork.record")
-    document = (
-        Document.objects.select_related("customer", "job")
-        .filter(pk=document_id, archived_at__isnull=True, job__isnull=False)
-        .first()
-    )
-    if (
-        document is None
-        or selectors.job_for_paperwork(
-            viewer=user,
-            job_id=document.job_id,  # type: ignore[arg-type]
-        )
-        is None
-    ):
+    document = selectors.signable_document(viewer=user, document_id=document_id)
+    if document is None:
         raise NotFound("document")
     return user, document
 

@@ -97,3 +97,15 @@ def signature_get(*, viewer: Any, signature_id: UUID) -> Signature | None:
         .filter(pk=signature_id, document__job__in=visible_jobs(viewer=viewer))
         .first()
     )  # fmt: skip
+
+
+def signable_document(*, viewer: Any, document_id: UUID) -> Document | None:
+    """A document of a job the viewer may see, not archived: what may be signed."""
+    document = (
+        Document.objects.select_related("customer", "job")
+        .filter(pk=document_id, archived_at__isnull=True, job__isnull=False)
+        .first()
+    )
+    if document is None or job_for_paperwork(viewer=viewer, job_id=document.job_id) is None:  # type: ignore[arg-type]
+        return None
+    return document

@@ -154,19 +154,8 @@ def _uuid(value: str) -> UUID | None:
 
 
 def _signable_document(request: HttpRequest, document_id: UUID) -> Document:
-    document = (
-        Document.objects.select_related("customer", "job")
-        .filter(pk=document_id, archived_at__isnull=True, job__isnull=False)
-        .first()
-    )
-    if (
-        document is None
-        or selectors.job_for_paperwork(
-            viewer=request.user,
-            job_id=document.job_id,  # type: ignore[arg-type]
-        )
-        is None
-    ):
+    document = selectors.signable_document(viewer=request.user, document_id=document_id)
+    if document is None:
         raise Http404("No such document.")
     return document
 
